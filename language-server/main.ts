@@ -1,0 +1,3 @@
+// Language server entry point (LSP over --stdio).
+console.error('BootDbg language server: not built yet');
+process.exit(1);
