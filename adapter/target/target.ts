@@ -266,3 +266,28 @@ export interface Target {
    *  iBFT, `.reboot`, transcript path. Unknown commands reject with a clear message. */
   customRequest?(command: string, args: unknown): Promise<unknown>;
 }
+
+/** What the adapter gives a target when creating it. */
+export interface TargetHost {
+  /** Directory relative paths in the configuration are resolved against (the workspace folder). */
+  cwd: string;
+  /** Adapter trace log (shown in the BootDbg output channel when tracing is on). */
+  log(message: string): void;
+}
+
+/** A launch/attach configuration that cannot work; the message is shown to the user as is. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Each debugger module exports a factory of this shape:
+ *   adapter/gdb/gdbTarget.ts → `export const createGdbTarget: TargetFactory`
+ *   adapter/kd/kdTarget.ts   → `export const createKdTarget: TargetFactory`
+ * `config` is the launch.json configuration as sent by the client (incl. `type` and `request`);
+ * the factory validates it and throws ConfigError with a clear message when it is wrong.
+ */
+export type TargetFactory = (config: Record<string, unknown>, host: TargetHost) => Target;
