@@ -47,8 +47,17 @@ function copySerialPrebuilds() {
   }
 }
 
+/** iced-x86 (the disassembler) reads `iced_x86_bg.wasm` from its own __dirname at run time; once
+ *  bundled that is dist/, so the wasm file must sit next to the bundles (it is not inlined). */
+function copyIcedWasm() {
+  const wasm = join(dirname(require.resolve('iced-x86/package.json')), 'iced_x86_bg.wasm');
+  mkdirSync('dist', { recursive: true });
+  cpSync(wasm, join('dist', 'iced_x86_bg.wasm'));
+}
+
 if (!production) rmSync('dist', { recursive: true, force: true });
 copySerialPrebuilds();
+copyIcedWasm();
 if (watch) {
   for (const e of entries) {
     const ctx = await esbuild.context({ ...common, ...e });

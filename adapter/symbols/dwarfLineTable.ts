@@ -1,0 +1,361 @@
+/**
+ * DWARF .debug_line reader, versions 2–5: header (v5 entry formats included), the line-number
+ * state machine (standard, extended and special opcodes) and file names resolved to absolute
+ * paths through the directory table and the compile unit's DW_AT_comp_dir.
+ *
+ * Output is columnar (typed arrays) because a large program has millions of rows: one row per
+ * state-machine emission, exactly the rows `objdump --dwarf=decodedline` prints, grouped into
+ * sequences (runs that end with DW_LNE_end_sequence).
+ */
+import * as posixPath from 'node:path/posix';
+import { ByteReader, FormatError } from './byteReader';
+import { CompUnitInfo } from './dwarfCompUnits';
+import { readForm, StringSections, UnitEncoding } from './dwarfForms';
+
+export const ROW_IS_STMT = 1;
+export const ROW_END_SEQUENCE = 2;
+
+const DW_LNS = {
+  copy: 1, advance_pc: 2, advance_line: 3, set_file: 4, set_column: 5, negate_stmt: 6, set_basic_block: 7,
+  const_add_pc: 8, fixed_advance_pc: 9, set_prologue_end: 10, set_epilogue_begin: 11, set_isa: 12,
+} as const;
+const DW_LNE = { end_sequence: 1, set_address: 2, define_file: 3, set_discriminator: 4 } as const;
+const DW_LNCT = { path: 1, directory_index: 2, timestamp: 3, size: 4, MD5: 5 } as const;
+
+export interface LineSequence {
+  /** Address key of the first row. */
+  start: number;
+  /** Address key of the end_sequence row (one past the last instruction). */
+  end: number;
+  /** Index of the first row; rows [firstRow, endRow] belong to the sequence, endRow included. */
+  firstRow: number;
+  endRow: number;
+  /** ELF section index the sequence's addresses are relative to (relocatable objects), or -1. */
+  sectionIndex: number;
+  /** Index into LineTables.units. */
+  unit: number;
+}
+
+export interface LineUnit {
+  /** Offset of the line program in .debug_line. */
+  offset: number;
+  version: number;
+  /** Compile unit name (DW_AT_name, or the v5 primary file) — what objdump prints as "CU:". */
+  name: string;
+  compDir?: string;
+}
+
+/** Growable columnar row store. */
+export class LineRows {
+  count = 0;
+  address = new Float64Array(1024);
+  line = new Uint32Array(1024);
+  file = new Uint32Array(1024);
+  flags = new Uint8Array(1024);
+
+  push(address: number, line: number, file: number, flags: number): void {
+    if (this.count === this.address.length) this.grow();
+    const i = this.count++;
+    this.address[i] = address;
+    this.line[i] = line;
+    this.file[i] = file;
+    this.flags[i] = flags;
+  }
+
+  private grow(): void {
+    const n = this.address.length * 2;
+    const a = new Float64Array(n); a.set(this.address); this.address = a;
+    const l = new Uint32Array(n); l.set(this.line); this.line = l;
+    const f = new Uint32Array(n); f.set(this.file); this.file = f;
+    const g = new Uint8Array(n); g.set(this.flags); this.flags = g;
+  }
+}
+
+export interface LineTables {
+  rows: LineRows;
+  sequences: LineSequence[];
+  /** Resolved file paths; rows refer to them by index. */
+  files: string[];
+  units: LineUnit[];
+  /** Problems met while reading (the readable parts are still returned). */
+  errors: string[];
+}
+
+const WINDOWS_ABSOLUTE = /^[A-Za-z]:[\\/]|^\\\\/;
+
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || WINDOWS_ABSOLUTE.test(p);
+}
+
+/** `dir/name`, normalised; `name` wins when absolute. Windows paths keep their separators. */
+export function joinPath(dir: string | undefined, name: string): string {
+  if (isAbsolutePath(name) || !dir) return WINDOWS_ABSOLUTE.test(name) ? name : posixPath.normalize(name);
+  if (WINDOWS_ABSOLUTE.test(dir)) return `${dir.replace(/[\\/]+$/, '')}\\${name}`;
+  return posixPath.normalize(`${dir}/${name}`);
+}
+
+/** File table entry as read from a header, before resolution. */
+interface RawFileEntry {
+  name: string;
+  dir: number;
+}
+
+interface LineHeader {
+  version: number;
+  enc: UnitEncoding;
+  minInstLength: number;
+  defaultIsStmt: boolean;
+  lineBase: number;
+  lineRange: number;
+  opcodeBase: number;
+  standardOpcodeLengths: number[];
+  dirs: string[];
+  files: RawFileEntry[];
+  programStart: number;
+  end: number;
+}
+
+/** Reads a v5 directory/file entry-format table and its entries. */
+function readEntryTable(r: ByteReader, enc: UnitEncoding, strs: StringSections, what: string): Map<number, unknown>[] {
+  const formatCount = r.u8(`${what} format count`);
+  const formats: [number, number][] = [];
+  for (let i = 0; i < formatCount; i++) formats.push([r.uleb(`${what} content type`), r.uleb(`${what} form`)]);
+  const count = r.uleb(`${what} count`);
+  if (count > r.remaining) throw new FormatError(`${r.what}: ${what} count ${count} exceeds the header size`);
+  const entries: Map<number, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = new Map<number, unknown>();
+    for (const [type, form] of formats) e.set(type, readForm(r, form, enc, strs));
+    entries.push(e);
+  }
+  return entries;
+}
+
+function readHeader(r: ByteReader, unitStart: number, strs: StringSections): LineHeader {
+  let length = r.u32('unit_length');
+  let offsetSize: 4 | 8 = 4;
+  if (length === 0xffffffff) {
+    length = r.u64Number('unit_length');
+    offsetSize = 8;
+  } else if (length >= 0xfffffff0) {
+    throw new FormatError(`.debug_line: reserved unit length 0x${length.toString(16)} at 0x${unitStart.toString(16)}`);
+  }
+  const end = r.pos + length;
+  if (end > r.end) throw new FormatError(`.debug_line: unit at 0x${unitStart.toString(16)} (length 0x${length.toString(16)}) runs past the section end`);
+  const version = r.u16('version');
+  if (version < 2 || version > 5) throw new FormatError(`.debug_line: unsupported line table version ${version} at 0x${unitStart.toString(16)}`);
+  let addressSize = 0;
+  if (version >= 5) {
+    addressSize = r.u8('address_size');
+    r.u8('segment_selector_size');
+  }
+  const headerLength = r.uN(offsetSize, 'header_length');
+  const programStart = r.pos + headerLength;
+  if (programStart > end) throw new FormatError(`.debug_line: header of unit at 0x${unitStart.toString(16)} is longer than the unit`);
+  const h = new ByteReader(r.buf, r.pos, programStart, '.debug_line header');
+  const minInstLength = h.u8('minimum_instruction_length');
+  if (version >= 4) h.u8('maximum_operations_per_instruction');
+  const defaultIsStmt = h.u8('default_is_stmt') !== 0;
+  const lineBase = h.i8('line_base');
+  const lineRange = h.u8('line_range');
+  const opcodeBase = h.u8('opcode_base');
+  if (lineRange === 0) throw new FormatError(`.debug_line: line_range 0 in unit at 0x${unitStart.toString(16)}`);
+  const standardOpcodeLengths: number[] = [0];
+  for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(h.u8('standard_opcode_lengths'));
+  const enc: UnitEncoding = { version, offsetSize, addressSize };
+  const dirs: string[] = [];
+  const files: RawFileEntry[] = [];
+  if (version >= 5) {
+    for (const e of readEntryTable(h, enc, strs, 'directory')) dirs.push(String(e.get(DW_LNCT.path) ?? ''));
+    for (const e of readEntryTable(h, enc, strs, 'file name')) {
+      files.push({ name: String(e.get(DW_LNCT.path) ?? ''), dir: Number(e.get(DW_LNCT.directory_index) ?? 0) });
+    }
+  } else {
+    // v2–4: directory 0 (the comp dir) and file 0 are implicit; the tables start at index 1.
+    dirs.push('');
+    for (let d = h.cstring('include_directory'); d !== ''; d = h.cstring('include_directory')) dirs.push(d);
+    files.push({ name: '', dir: 0 });
+    for (let name = h.cstring('file_name'); name !== ''; name = h.cstring('file_name')) {
+      const dir = h.uleb('directory index');
+      h.uleb('mtime');
+      h.uleb('length');
+      files.push({ name, dir });
+    }
+  }
+  return { version, enc, minInstLength, defaultIsStmt, lineBase, lineRange, opcodeBase, standardOpcodeLengths, dirs, files, programStart, end };
+}
+
+/**
+ * Reads every line program in `debugLine`. `sectionAt` maps offsets of relocated DW_LNE_set_address
+ * operands to section indices (relocatable objects). Corrupt units are skipped when their length
+ * is readable, and reported in `errors`.
+ */
+export function readLineTables(
+  debugLine: Buffer,
+  sectionAt: Map<number, number>,
+  compUnits: CompUnitInfo[],
+  strs: StringSections,
+): LineTables {
+  const cuByStmtList = new Map<number, CompUnitInfo>();
+  for (const cu of compUnits) if (cu.stmtList !== undefined) cuByStmtList.set(cu.stmtList, cu);
+  const out: LineTables = { rows: new LineRows(), sequences: [], files: [], units: [], errors: [] };
+  const fileIds = new Map<string, number>();
+  const fileId = (p: string): number => {
+    let id = fileIds.get(p);
+    if (id === undefined) {
+      id = out.files.length;
+      out.files.push(p);
+      fileIds.set(p, id);
+    }
+    return id;
+  };
+
+  let at = 0;
+  while (at < debugLine.length) {
+    const r = new ByteReader(debugLine, at, debugLine.length, '.debug_line');
+    let h: LineHeader;
+    try {
+      h = readHeader(r, at, strs);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      out.errors.push(e.message);
+      break; // without a trustworthy length the next unit cannot be found
+    }
+    const cu = cuByStmtList.get(at);
+    const compDir = cu?.compDir ?? (h.version >= 5 ? h.dirs[0] : undefined);
+    const resolveDir = (i: number): string | undefined => {
+      if (h.version < 5 && i === 0) return compDir;
+      const d = h.dirs[i];
+      if (d === undefined) return compDir;
+      return isAbsolutePath(d) ? d : joinPath(compDir, d);
+    };
+    const resolveFile = (f: RawFileEntry): number => fileId(joinPath(resolveDir(f.dir), f.name));
+    const unitIndex = out.units.length;
+    const primary = h.version >= 5 ? h.files[0]?.name : h.files[1]?.name;
+    out.units.push({ offset: at, version: h.version, name: cu?.name ?? primary ?? '', compDir });
+    const fileIdOf: number[] = h.files.map((f) => (f.name === '' ? -1 : resolveFile(f)));
+    try {
+      runProgram(debugLine, h, unitIndex, fileIdOf, (f) => resolveFile(f), sectionAt, out);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      out.errors.push(e.message);
+    }
+    at = h.end;
+  }
+  return out;
+}
+
+/** The line-number state machine of one unit. */
+function runProgram(
+  buf: Buffer,
+  h: LineHeader,
+  unit: number,
+  fileIdOf: number[],
+  resolveFile: (f: RawFileEntry) => number,
+  sectionAt: Map<number, number>,
+  out: LineTables,
+): void {
+  const rows = out.rows;
+  const r = new ByteReader(buf, h.programStart, h.end, `.debug_line program at 0x${h.programStart.toString(16)}`);
+  const { minInstLength, lineBase, lineRange, opcodeBase } = h;
+  let unknownFile = -1;
+  const fileOf = (index: number): number => {
+    const id = fileIdOf[index];
+    if (id !== undefined && id >= 0) return id;
+    if (unknownFile < 0) unknownFile = resolveFile({ name: `<unknown file ${index}>`, dir: 0 });
+    return unknownFile;
+  };
+
+  let address = 0;
+  let file = 1;
+  let line = 1;
+  let isStmt = h.defaultIsStmt;
+  let seqFirstRow = rows.count;
+  let seqSection = -1;
+
+  const emit = (endSequence: boolean): void => {
+    rows.push(address, line, fileOf(file), (isStmt ? ROW_IS_STMT : 0) | (endSequence ? ROW_END_SEQUENCE : 0));
+  };
+  const closeSequence = (): void => {
+    const endRow = rows.count - 1;
+    if (endRow >= seqFirstRow) {
+      out.sequences.push({ start: rows.address[seqFirstRow], end: rows.address[endRow], firstRow: seqFirstRow, endRow, sectionIndex: seqSection, unit });
+    }
+    seqFirstRow = rows.count;
+    seqSection = -1;
+  };
+
+  while (r.pos < r.end) {
+    const op = r.u8('opcode');
+    if (op >= opcodeBase) {
+      const adj = op - opcodeBase;
+      address += Math.floor(adj / lineRange) * minInstLength;
+      line += lineBase + (adj % lineRange);
+      emit(false);
+      continue;
+    }
+    switch (op) {
+      case 0: {
+        const len = r.uleb('extended opcode length');
+        if (len === 0) break;
+        r.need(len, 'extended opcode');
+        const next = r.pos + len;
+        const sub = r.u8('extended opcode');
+        if (sub === DW_LNE.end_sequence) {
+          emit(true);
+          closeSequence();
+          address = 0;
+          file = 1;
+          line = 1;
+          isStmt = h.defaultIsStmt;
+        } else if (sub === DW_LNE.set_address) {
+          const operandAt = r.pos;
+          address = r.address(len - 1, 'DW_LNE_set_address operand');
+          const sec = sectionAt.get(operandAt);
+          if (sec !== undefined) seqSection = sec;
+        } else if (sub === DW_LNE.define_file) {
+          const name = r.cstring('DW_LNE_define_file name');
+          const dir = r.uleb('directory index');
+          fileIdOf.push(resolveFile({ name, dir }));
+        }
+        r.pos = next; // also skips set_discriminator and unknown extended opcodes
+        break;
+      }
+      case DW_LNS.copy:
+        emit(false);
+        break;
+      case DW_LNS.advance_pc:
+        address += r.uleb('advance_pc operand') * minInstLength;
+        break;
+      case DW_LNS.advance_line:
+        line += r.sleb('advance_line operand');
+        break;
+      case DW_LNS.set_file:
+        file = r.uleb('set_file operand');
+        break;
+      case DW_LNS.negate_stmt:
+        isStmt = !isStmt;
+        break;
+      case DW_LNS.const_add_pc:
+        address += Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
+        break;
+      case DW_LNS.fixed_advance_pc:
+        address += r.u16('fixed_advance_pc operand');
+        break;
+      case DW_LNS.set_basic_block:
+      case DW_LNS.set_prologue_end:
+      case DW_LNS.set_epilogue_begin:
+        break;
+      default: {
+        // set_column, set_isa and opcodes this reader does not know: skip their ULEB operands.
+        const n = h.standardOpcodeLengths[op] ?? 0;
+        for (let i = 0; i < n; i++) r.uleb('standard opcode operand');
+      }
+    }
+  }
+  if (rows.count > seqFirstRow) {
+    // A program that stops without DW_LNE_end_sequence: keep its rows, as a sequence ending at the last row.
+    out.errors.push(`.debug_line: unit at 0x${h.programStart.toString(16)} ends without DW_LNE_end_sequence`);
+    closeSequence();
+  }
+}
