@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
+import { registerLanguageClient, stopLanguageClient } from './languageClient';
 
+/** Activation is a flat list of registrations; each feature lives in its own module. */
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('BootDbg');
   context.subscriptions.push(channel);
   channel.appendLine('BootDbg activated');
+  registerLanguageClient(context, channel);
 }
 
-export function deactivate(): void {
-  // Subscriptions are disposed by VS Code.
+export function deactivate(): Thenable<void> | undefined {
+  return stopLanguageClient();
 }

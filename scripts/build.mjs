@@ -4,22 +4,13 @@ import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { commonOptions } from './bundleOptions.mjs';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: !production,
-  minify: production,
-  logLevel: 'info',
-  // serialport's native binding is loaded at run time from dist/prebuilds (copied below).
-  external: ['vscode'],
-};
+const common = commonOptions({ production });
 
 const entries = [
   { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js' },
@@ -55,7 +46,7 @@ function copyIcedWasm() {
   cpSync(wasm, join('dist', 'iced_x86_bg.wasm'));
 }
 
-if (!production) rmSync('dist', { recursive: true, force: true });
+rmSync('dist', { recursive: true, force: true });
 copySerialPrebuilds();
 copyIcedWasm();
 if (watch) {

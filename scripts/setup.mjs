@@ -12,6 +12,8 @@ const PACKAGES = {
   'pkg-config': '/usr/bin/pkg-config',
   binutils: '/usr/bin/objdump',
   tgt: '/usr/sbin/tgtd',
+  unzip: '/usr/bin/unzip',
+  make: '/usr/bin/make',
 };
 
 import { existsSync } from 'node:fs';

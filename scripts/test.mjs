@@ -18,11 +18,31 @@ function findTests(dir) {
   return out.sort();
 }
 
+/** The e2e suite tests what ships: the code-server/Node 24 installs (cached) and a fresh .vsix. */
+function prepareE2e() {
+  const steps = [
+    [process.execPath, ['scripts/setup-e2e.mjs']],
+    ['npm', ['run', '--silent', 'package']],
+  ];
+  for (const [cmd, args] of steps) {
+    const t0 = Date.now();
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    console.log(`# ${cmd === 'npm' ? 'npm' : 'node'} ${args.join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    if (r.status !== 0) return false;
+  }
+  return true;
+}
+
 let failed = false;
 for (const suite of suites) {
   const files = findTests(join('out', 'test', suite));
   if (files.length === 0) {
     console.log(`# suite ${suite}: no tests`);
+    continue;
+  }
+  if (suite === 'e2e' && !prepareE2e()) {
+    console.log('# suite e2e: setup failed');
+    failed = true;
     continue;
   }
   console.log(`# suite ${suite}: ${files.length} files`);
