@@ -1,0 +1,14 @@
+/**
+ * The languages the server knows, routed by LSP languageId. Each language is a LanguageFeatures
+ * object of plain functions (language-server/languageFeatures.ts); add one line per language.
+ */
+import { bootIniFeatures } from './bootini';
+import type { LanguageFeatures } from './languageFeatures';
+
+export const LANGUAGES: LanguageFeatures[] = [
+  bootIniFeatures,
+];
+
+export function featuresFor(languageId: string): LanguageFeatures | undefined {
+  return LANGUAGES.find((l) => l.languageId === languageId);
+}

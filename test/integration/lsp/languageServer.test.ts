@@ -1,0 +1,195 @@
+// LSP-level test: spawns the bundled server (`node dist/language-server.js --stdio`) and talks
+// JSON-RPC to it: diagnostics on open and on incremental change, completion, hover, a code action
+// that uses settings pulled through workspace/configuration, symbols, folding.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeActionRequest,
+  CompletionRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DocumentSymbolRequest,
+  ExitNotification,
+  FoldingRangeRequest,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type CompletionItem,
+  type CompletionList,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+
+const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+const serverJs = join(repoRoot, 'dist', 'language-server.js');
+
+/** Builds only the language-server bundle when it is missing or older than its sources. */
+async function ensureBundle(): Promise<void> {
+  const sources = ['language-server/server.ts', 'language-server/languages.ts', 'language-server/bootini/rules.ts'].map((f) => join(repoRoot, f));
+  const newest = Math.max(...sources.filter(existsSync).map((f) => statSync(f).mtimeMs));
+  if (existsSync(serverJs) && statSync(serverJs).mtimeMs >= newest) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  await esbuild.build({ entryPoints: [join(repoRoot, 'language-server', 'main.ts')], outfile: serverJs, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'silent' });
+}
+
+const XP = 'multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS';
+const BOOT_INI = ['[boot loader]', 'timeout=30', 'default=multi(0)disk(0)rdisk(0)partition(2)\\WINDOWS', '[operating systems]', `${XP}="Microsoft Windows XP Professional" /fastdetect /baudrate=12345`, ''].join('\r\n');
+
+describe('language server over stdio', () => {
+  let child: ChildProcess;
+  let conn: ProtocolConnection;
+  let workDir: string;
+  let uri: string;
+  const published: PublishDiagnosticsParams[] = [];
+  /** Pending waits; each returns true once satisfied and is then dropped. */
+  let waiters: Array<() => boolean> = [];
+  const stderr: string[] = [];
+
+  function nextDiagnostics(forUri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${forUri} v${version}; stderr: ${stderr.join('')}`)), timeoutMs);
+      const test = () => {
+        const p = published.find((x) => x.uri === forUri && x.version === version);
+        if (!p) return false;
+        clearTimeout(timer);
+        resolvePromise(p.diagnostics);
+        return true;
+      };
+      if (!test()) waiters.push(test);
+    });
+  }
+
+  before(async () => {
+    await ensureBundle();
+    workDir = mkdtempSync(join(tmpdir(), 'bootdbg-lsp-'));
+    mkdirSync(join(workDir, '.vscode'));
+    // JSON with comments and a trailing comma, as VS Code writes launch.json.
+    writeFileSync(join(workDir, '.vscode', 'launch.json'), '{\n // kd\n "configurations": [ { "type": "windows-kd", "name": "XP", "port": "/tmp/x.pipe", "baudRate": 115200, }, ],\n}\n');
+    writeFileSync(join(workDir, 'boot.ini'), BOOT_INI);
+    uri = pathToFileURL(join(workDir, 'boot.ini')).toString();
+    child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
+    conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      published.push(p);
+      waiters = waiters.filter((w) => !w());
+    });
+    conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => ({ kd: { debugPort: 'com2', baudRate: 57600 } })));
+    conn.listen();
+    const init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(workDir).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(workDir).toString(), name: 'w' }],
+      capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+    });
+    assert.ok(init.capabilities.completionProvider);
+    assert.equal(init.capabilities.hoverProvider, true);
+    await conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(async () => {
+    try {
+      await Promise.race([conn.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 2000))]);
+      await conn.sendNotification(ExitNotification.type);
+    } catch {
+      // already gone
+    }
+    await new Promise<void>((r) => {
+      if (child.exitCode !== null) return r();
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r();
+      }, 3000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+    conn.dispose();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('pushes diagnostics with stable codes on open', async () => {
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'boot-ini', version: 1, text: BOOT_INI } });
+    const diags = await nextDiagnostics(uri, 1);
+    const codes = diags.map((d) => d.code).sort();
+    assert.deepEqual(codes, ['bootini/default-not-found', 'bootini/invalid-switch-value', 'bootini/switch-requires']);
+    assert.ok(diags.every((d) => d.source === 'bootdbg'));
+  });
+
+  it('re-checks after an incremental change', async () => {
+    // Replace "partition(2)" in default= with "partition(1)" (line 2).
+    const col = BOOT_INI.split('\r\n')[2].indexOf('partition(2)') + 'partition('.length;
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 2, character: col }, end: { line: 2, character: col + 1 } }, text: '1' }],
+    });
+    const diags = await nextDiagnostics(uri, 2);
+    assert.deepEqual(diags.map((d) => d.code).sort(), ['bootini/invalid-switch-value', 'bootini/switch-requires']);
+  });
+
+  it('completes switches after a slash and values after =', async () => {
+    const line = 4;
+    const text = BOOT_INI.split('\r\n')[line];
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ range: { start: { line, character: text.length }, end: { line, character: text.length } }, text: ' /debugp' }],
+    });
+    const res = (await conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character: text.length + 8 } })) as CompletionItem[] | CompletionList | null;
+    const items = Array.isArray(res) ? res : (res?.items ?? []);
+    assert.ok(items.some((i) => i.label === '/debugport'), 'offers /debugport');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 4 },
+      contentChanges: [{ range: { start: { line, character: text.length + 8 }, end: { line, character: text.length + 8 } }, text: 'ort=' }],
+    });
+    const res2 = (await conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character: text.length + 12 } })) as CompletionItem[] | CompletionList | null;
+    const values = (Array.isArray(res2) ? res2 : (res2?.items ?? [])).map((i) => i.label);
+    assert.deepEqual(values.slice(0, 2), ['com1', 'com2']);
+    assert.ok(values.includes('1394'));
+  });
+
+  it('offers "Add a debugger-enabled entry" with port and baud from the settings, and value fixes', async () => {
+    const diags = await nextDiagnostics(uri, 4);
+    const onLine = diags.filter((d) => d.range.start.line === 4);
+    const actions = await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, context: { diagnostics: onLine } });
+    const titles = (actions ?? []).map((a) => a.title);
+    const add = (actions ?? []).find((a) => a.title === 'Add a debugger-enabled entry');
+    assert.ok(add && 'edit' in add && add.edit, `actions: ${titles.join(' | ')}`);
+    const edit = add.edit!.changes![uri][0];
+    assert.match(edit.newText, /^\r\nmulti\(0\)disk\(0\)rdisk\(0\)partition\(1\)\\WINDOWS="Microsoft Windows XP Professional \(kernel debug\)" \/fastdetect \/debug \/debugport=com2 \/baudrate=57600 \/break$/);
+    assert.ok(titles.includes('Change to /baudrate=9600') || titles.some((t) => /\/baudrate=/.test(t)), titles.join(' | '));
+  });
+
+  it('answers hover, document symbols and folding ranges', async () => {
+    const line = BOOT_INI.split('\r\n')[4];
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 4, character: line.indexOf('/baudrate') + 3 } });
+    assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents);
+    assert.match((hover.contents as { value: string }).value, /debugger enabled/);
+    const symbols = await conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+    assert.deepEqual((symbols ?? []).map((s) => s.name), ['[boot loader]', '[operating systems]']);
+    const folds = await conn.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } });
+    assert.equal((folds ?? []).length, 2);
+  });
+
+  it('survives requests for unknown documents and languages', async () => {
+    const res = await conn.sendRequest(CompletionRequest.type, { textDocument: { uri: 'file:///nowhere/boot.ini' }, position: { line: 0, character: 0 } });
+    assert.deepEqual(res, []);
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: 'file:///x/readme.txt', languageId: 'plaintext', version: 1, text: 'hello' } });
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 99, character: 99 } });
+    assert.equal(hover, null);
+    assert.equal(child.exitCode, null, 'server still running');
+  });
+});
