@@ -1,0 +1,338 @@
+/**
+ * Classifies one transcript line into events: what the iSCSI boot drivers, the kernel and the
+ * debugger printed. Knowledge lives in the tables below (one row per kind of line); the report
+ * builder (iscsiBootReport.ts) only folds events into a report.
+ *
+ * Sources of the line formats:
+ * - sanbootconf (iPXE's "SAN Boot Configuration Driver", earlier "iSCSI Boot Parameter Driver"):
+ *   its DbgPrint strings — "Found iBFT at %05x OEM ID ...", per-structure blocks "Found iBFT NIC %d:"
+ *   followed by indented "  Key = value" lines, "iBFT NIC %d is NetCfgInstanceId ...".
+ * - Microsoft iSCSI initiator boot (IscsiBP / iScsiBP prefix): the lines quoted in issue 6 (iBF
+ *   table found, NIC handle, IP/subnet/gateway, boot connection pool, "Waiting 60 seconds for boot
+ *   disk", "ISCSI Boot Status 0"). Their exact wording varies between initiator versions, so these
+ *   patterns look for keywords on lines carrying the IscsiBP prefix instead of whole sentences.
+ * - The kernel's bugcheck print "*** Fatal System Error: 0x%08lx\n (0x%p,0x%p,0x%p,0x%p)" and
+ *   WinDbg's "BugCheck 7B, {...}" / blue-screen "*** STOP: 0x0000007B (...)".
+ */
+
+export type BootDriver = 'sanbootconf' | 'microsoft';
+export type BlockKind = 'initiator' | 'nic' | 'target';
+
+/** Fields of the sanbootconf "Found iBFT <block> n:" dumps, by the name it prints. */
+export type FieldKey =
+  | 'flags'
+  | 'ip'
+  | 'origin'
+  | 'gateway'
+  | 'dns'
+  | 'dhcp'
+  | 'vlan'
+  | 'mac'
+  | 'pci'
+  | 'hostname'
+  | 'port'
+  | 'lun'
+  | 'chapType'
+  | 'nic'
+  | 'name'
+  | 'chapName'
+  | 'chapSecret'
+  | 'reverseChapName'
+  | 'reverseChapSecret'
+  | 'isns'
+  | 'slp'
+  | 'radius';
+
+/** Microsoft-initiator keywords found on IscsiBP lines. */
+export type MsKey =
+  | 'nicIp'
+  | 'nicPrefix'
+  | 'subnetMask'
+  | 'gateway'
+  | 'dns'
+  | 'dhcp'
+  | 'mac'
+  | 'vlan'
+  | 'pci'
+  | 'targetIp'
+  | 'targetPort'
+  | 'lun'
+  | 'targetIqn'
+  | 'initiatorIqn'
+  | 'chapType'
+  | 'nicHandle';
+
+export type TranscriptEvent =
+  | { kind: 'driver-init'; driver: BootDriver; text: string }
+  | { kind: 'ibft-found'; driver: BootDriver; address?: string; oemId?: string; oemTableId?: string }
+  | { kind: 'ibft-missing'; driver: BootDriver }
+  | { kind: 'no-san-boot' }
+  | { kind: 'boot-via'; label: string; via: string }
+  | { kind: 'block'; block: BlockKind; index: number }
+  | { kind: 'field'; key: FieldKey; value: string }
+  | { kind: 'nic-seen'; mac: string; name: string }
+  | { kind: 'nic-matched'; index: number; what: 'interface' | 'pdo' | 'netCfgInstanceId'; value: string }
+  | { kind: 'nic-list-failed'; text: string }
+  | { kind: 'ms-line' }
+  | { kind: 'ms-value'; key: MsKey; value: string }
+  | { kind: 'ms-nic-not-found'; text: string }
+  | { kind: 'connection-pool'; text: string }
+  | { kind: 'waiting-for-disk'; seconds?: number; attempt?: number }
+  | { kind: 'boot-disk-found'; name?: string }
+  | { kind: 'gave-up' }
+  | { kind: 'boot-status'; value: number; text: string }
+  | { kind: 'bugcheck'; code: number; params: string[]; form: 'fatal' | 'windbg' | 'stop' }
+  | { kind: 'bugcheck-params'; params: string[] }
+  | { kind: 'driver-at-fault'; driver: string }
+  | { kind: 'break-exception' }
+  | { kind: 'debugger-banner'; text: string };
+
+const IP = String.raw`(\d{1,3}(?:\.\d{1,3}){3})`;
+const MAC = String.raw`((?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2})`;
+const HEXNUM = String.raw`(0x[0-9a-fA-F\x60]+|[0-9a-fA-F\x60]+)`;
+
+interface LineRule {
+  /** Which printer the rule belongs to, for documentation and tests. */
+  source: 'sanbootconf' | 'microsoft' | 'kernel' | 'debugger';
+  re: RegExp;
+  events(m: RegExpExecArray): TranscriptEvent[];
+}
+
+/** Parses "0x1234", "1234" (hex), "0000`1234" (WinDbg 64-bit), or decimal when `decimal`. */
+export function parseNumber(text: string, decimal = false): number | undefined {
+  const t = text.trim().replace(/`/g, '');
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t.slice(2), 16);
+  if (decimal && /^-?\d+$/.test(t)) return Number.parseInt(t, 10);
+  if (/^[0-9a-f]+$/i.test(t)) return Number.parseInt(t, 16);
+  return undefined;
+}
+
+function splitParams(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .slice(0, 4);
+}
+
+/** Whole-line rules, tried in order; every matching rule contributes its events. */
+const LINE_RULES: readonly LineRule[] = [
+  // --- sanbootconf -------------------------------------------------------------------------
+  {
+    source: 'sanbootconf',
+    re: /\b(iSCSI Boot Parameter Driver|SAN Boot Configuration Driver) initiali[sz]ing\b/i,
+    events: (m) => [{ kind: 'driver-init', driver: 'sanbootconf', text: m[1] }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\bFound iBFT at (?:0x)?([0-9a-fA-F]+)(?: OEM ID "([^"]*)")?(?: OEM table ID "([^"]*)")?/,
+    events: (m) => [{ kind: 'ibft-found', driver: 'sanbootconf', address: m[1], oemId: m[2], oemTableId: m[3] }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /^\s*No iBFT (?:found|available)/i,
+    events: () => [{ kind: 'ibft-missing', driver: 'sanbootconf' }],
+  },
+  { source: 'sanbootconf', re: /\bNo SAN boot method detected\b/i, events: () => [{ kind: 'no-san-boot' }] },
+  {
+    source: 'sanbootconf',
+    re: /^\s*(iSCSI|AoE|SRP) boot via (\S+)/,
+    events: (m) => [{ kind: 'boot-via', label: m[1], via: m[2] }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\bFound iBFT (Initiator|NIC|target) (\d+):?/i,
+    events: (m) => [{ kind: 'block', block: m[1].toLowerCase() as BlockKind, index: Number(m[2]) }],
+  },
+  {
+    source: 'sanbootconf',
+    re: new RegExp(String.raw`\bFound NIC with MAC address\s+${MAC}(?:\s+at\s+"([^"]*)")?`),
+    events: (m) => [{ kind: 'nic-seen', mac: normaliseMac(m[1]), name: m[2] ?? '' }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\biBFT NIC (\d+) is (interface|PDO|NetCfgInstanceId)\s+"?([^"]*)"?/,
+    events: (m) => [
+      {
+        kind: 'nic-matched',
+        index: Number(m[1]),
+        what: m[2] === 'PDO' ? 'pdo' : m[2] === 'interface' ? 'interface' : 'netCfgInstanceId',
+        value: m[3].trim(),
+      },
+    ],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\bCould not fetch NIC list\b.*/i,
+    events: (m) => [{ kind: 'nic-list-failed', text: m[0] }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\bWaiting for SAN (?:system|boot) disk \(attempt (\d+)\)/i,
+    events: (m) => [{ kind: 'waiting-for-disk', attempt: Number(m[1]) }],
+  },
+  {
+    source: 'sanbootconf',
+    re: /\b(?:Found SAN (?:system|boot) disk|Found system disk at "([^"]*)")/i,
+    events: (m) => [{ kind: 'boot-disk-found', name: m[1] }],
+  },
+  { source: 'sanbootconf', re: /\bGiving up waiting for SAN (?:system|boot) disk\b/i, events: () => [{ kind: 'gave-up' }] },
+  // --- Microsoft iSCSI initiator boot ----------------------------------------------------------
+  {
+    source: 'microsoft',
+    re: /\bi?scsi\s*BP\b.*\b(?<!\bno\s+)(?:iBFT?|iSCSI Boot Firmware)\s*(?:Table\s*)?(?:found|located)(?:\s+at)?(?:\s+(?:PA|address|physical address))?\s*[:=]?\s*(?:0x)?([0-9a-fA-F]{4,16})?/i,
+    events: (m) => [{ kind: 'ibft-found', driver: 'microsoft', address: m[1] }],
+  },
+  {
+    source: 'microsoft',
+    re: /\bi?scsi\s*BP\b.*\b(?:no\s+iBFT?\s*(?:table\s*)?(?:found|present)|iBFT?\s*(?:table\s*)?not\s+(?:found|present)|(?:could\s+not|cannot|unable\s+to)\s+(?:find|locate)\s+(?:the\s+)?iBFT?)/i,
+    events: () => [{ kind: 'ibft-missing', driver: 'microsoft' }],
+  },
+  {
+    source: 'microsoft',
+    re: /\bi?scsi\s*BP\b.*\b(?:(?:no|could not find|cannot find|unable to find|failed to find)\s+(?:a\s+)?(?:matching\s+)?(?:NIC|adapter|network adapter)|NIC\s+not\s+found)\b.*/i,
+    events: (m) => [{ kind: 'ms-nic-not-found', text: m[0] }],
+  },
+  {
+    source: 'microsoft',
+    re: /\bboot\s+connection\s+pool\b.*/i,
+    events: (m) => [{ kind: 'connection-pool', text: m[0] }],
+  },
+  {
+    source: 'microsoft',
+    re: /\bWaiting\s+(\d+)\s+seconds?\s+for\s+(?:the\s+)?boot\s+disk/i,
+    events: (m) => [{ kind: 'waiting-for-disk', seconds: Number(m[1]) }],
+  },
+  {
+    source: 'microsoft',
+    re: /\biSCSI\s+Boot\s+Status\s*[:=]?\s*(0x[0-9a-fA-F]+|-?\d+)/i,
+    events: (m) => [{ kind: 'boot-status', value: parseNumber(m[1], true) ?? -1, text: m[1] }],
+  },
+  // --- kernel / debugger -----------------------------------------------------------------------
+  {
+    source: 'kernel',
+    re: /\*\*\*\s*Fatal System Error:\s*(0x[0-9a-fA-F`]+)\s*(?:\(([^)]*)\)?)?/i,
+    events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2] ?? ''), form: 'fatal' }],
+  },
+  {
+    source: 'kernel',
+    re: /\*\*\*\s*STOP:\s*(0x[0-9a-fA-F`]+)\s*(?:\(([^)]*)\)?)?/i,
+    events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2] ?? ''), form: 'stop' }],
+  },
+  {
+    source: 'debugger',
+    re: new RegExp(String.raw`^\s*BugCheck\s+${HEXNUM}\s*,\s*\{([^}]*)\}?`, 'i'),
+    events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2]), form: 'windbg' }],
+  },
+  {
+    source: 'kernel',
+    re: /^\s*\(\s*(0x[0-9a-fA-F`]+(?:\s*,\s*0x[0-9a-fA-F`]+){0,3})\s*\)?\s*$/,
+    events: (m) => [{ kind: 'bugcheck-params', params: splitParams(m[1]) }],
+  },
+  {
+    source: 'kernel',
+    re: /\bDriver at fault:\s*([^\s]+?)\.?\s*$/i,
+    events: (m) => [{ kind: 'driver-at-fault', driver: m[1] }],
+  },
+  {
+    source: 'debugger',
+    re: /\bBreak instruction exception - code 80000003\b/i,
+    events: () => [{ kind: 'break-exception' }],
+  },
+  {
+    source: 'debugger',
+    re: /^(?:Microsoft \(R\) Windows Debugger.*|Opened \\\\\.\\\S+|Connected to Windows .*|Kernel Debugger connection established.*|BootDbg transcript.*)$/,
+    events: (m) => [{ kind: 'debugger-banner', text: m[0] }],
+  },
+];
+
+/** "  Key = value" lines inside a sanbootconf block. Matched only while a block is open. */
+const FIELD_LINE = /^\s*([A-Za-z][A-Za-z ]*?)\s*=\s?(.*)$/;
+
+const FIELD_NAMES: Readonly<Record<string, FieldKey>> = {
+  flags: 'flags',
+  ip: 'ip',
+  origin: 'origin',
+  gateway: 'gateway',
+  dns: 'dns',
+  dhcp: 'dhcp',
+  vlan: 'vlan',
+  mac: 'mac',
+  pci: 'pci',
+  hostname: 'hostname',
+  port: 'port',
+  lun: 'lun',
+  'chap type': 'chapType',
+  nic: 'nic',
+  name: 'name',
+  'chap name': 'chapName',
+  'chap secret': 'chapSecret',
+  'reverse chap name': 'reverseChapName',
+  'reverse chap secret': 'reverseChapSecret',
+  isns: 'isns',
+  slp: 'slp',
+  radius: 'radius',
+};
+
+/** Keyword extraction on IscsiBP lines (Microsoft initiator), in order; earlier rows consume text. */
+const MS_VALUE_RULES: ReadonlyArray<{ key: MsKey; re: RegExp; group?: number }> = [
+  { key: 'targetIp', re: new RegExp(String.raw`\bTarget\s*(?:IP|Address|Portal)(?:\s*Address)?\s*[:=]?\s*${IP}`, 'i') },
+  { key: 'targetPort', re: /\b(?:Target\s*)?Port\s*[:=]?\s*(\d{1,5})\b/i },
+  { key: 'initiatorIqn', re: /\bInitiator\s*(?:Name|IQN)?\s*[:=]?\s*((?:iqn|eui|naa)\.[^\s"',;]+)/i },
+  { key: 'targetIqn', re: /\b((?:iqn|eui|naa)\.[^\s"',;]+)/i },
+  { key: 'lun', re: /\bLUN\s*[:=]?\s*(0x[0-9a-fA-F]+|[0-9a-fA-F-]+)\b/i },
+  { key: 'subnetMask', re: new RegExp(String.raw`\b(?:Subnet(?:\s*Mask)?|Net\s*mask|Mask)\s*[:=]?\s*${IP}`, 'i') },
+  { key: 'gateway', re: new RegExp(String.raw`\b(?:Default\s*)?Gateway\s*[:=]?\s*${IP}`, 'i') },
+  { key: 'dns', re: new RegExp(String.raw`\bDNS(?:\s*Server)?\s*[:=]?\s*${IP}`, 'i') },
+  { key: 'dhcp', re: new RegExp(String.raw`\bDHCP(?:\s*Server)?(?:\s*(?:IP|Address))?\s*[:=]?\s*${IP}`, 'i') },
+  { key: 'nicIp', re: new RegExp(String.raw`\b(?:IP(?:\s*Address)?|Address)\s*[:=]?\s*${IP}(?:/(\d{1,2}))?`, 'i') },
+  { key: 'mac', re: new RegExp(String.raw`\bMAC(?:\s*Address)?\s*[:=]?\s*${MAC}`, 'i') },
+  { key: 'vlan', re: /\bVLAN(?:\s*ID)?\s*[:=]?\s*(0x[0-9a-fA-F]+|\d+)/i },
+  { key: 'pci', re: /\bPCI(?:\s*(?:Bus\/Dev\/Func|address|location|BDF))?\s*[:=]?\s*([0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7])/i },
+  { key: 'chapType', re: /\bCHAP(?:\s*type)?\s*[:=]?\s*(\d|none|one-?way|mutual)\b/i },
+  { key: 'nicHandle', re: /\bNIC\s*handle\s*[:=]?\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)?/i },
+];
+
+const MS_PREFIX = /\bi?scsi\s*BP\b/i;
+
+export function normaliseMac(mac: string): string {
+  return mac.toLowerCase().replace(/-/g, ':');
+}
+
+export interface ClassifyContext {
+  /** A sanbootconf "Found iBFT …:" block is open, so indented "Key = value" lines are fields. */
+  inBlock: boolean;
+}
+
+/** All events of one cleaned line (see transcriptLines.ts). Never throws. */
+export function classifyLine(message: string, ctx: ClassifyContext): TranscriptEvent[] {
+  const events: TranscriptEvent[] = [];
+  if (message.length === 0) return events;
+  // Keep pathological lines (a megabyte of noise without a line break) cheap.
+  const text = message.length > 4096 ? message.slice(0, 4096) : message;
+  for (const rule of LINE_RULES) {
+    const m = rule.re.exec(text);
+    if (m) events.push(...rule.events(m));
+  }
+  if (ctx.inBlock && events.length === 0) {
+    const f = FIELD_LINE.exec(text);
+    const key = f ? FIELD_NAMES[f[1].trim().toLowerCase()] : undefined;
+    if (f && key) events.push({ kind: 'field', key, value: f[2].trim() });
+  }
+  if (MS_PREFIX.test(text)) {
+    events.push({ kind: 'ms-line' });
+    let rest = text;
+    for (const rule of MS_VALUE_RULES) {
+      const m = rule.re.exec(rest);
+      if (!m) continue;
+      if (rule.key === 'nicIp' && m[2] !== undefined) {
+        events.push({ kind: 'ms-value', key: 'nicIp', value: m[1] });
+        events.push({ kind: 'ms-value', key: 'nicPrefix', value: m[2] });
+      } else {
+        events.push({ kind: 'ms-value', key: rule.key, value: m[1] ?? '' });
+      }
+      rest = rest.slice(0, m.index) + ' ' + rest.slice(m.index + m[0].length);
+    }
+  }
+  return events;
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Diagnostic, Hover } from 'vscode-languageserver-types';
+import { isolatedContext } from '../../../language-server/languageFeatures';
+import { transcriptFeatures } from '../../../language-server/transcript/transcriptFeatures';
+import { fileContext, fixture, fixtureUri } from './fixtures';
+
+function diagnose(name: string, ctx = isolatedContext()): Diagnostic[] {
+  return transcriptFeatures.diagnostics({ uri: fixtureUri(name), text: fixture(name), ctx });
+}
+
+function hoverText(h: Hover | null | undefined): string {
+  if (!h) return '';
+  const c = h.contents;
+  return typeof c === 'object' && 'kind' in c ? c.value : JSON.stringify(c);
+}
+
+function msg(d: Diagnostic | undefined): string {
+  if (!d) return '';
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
+function codes(ds: Diagnostic[]): string[] {
+  return ds.map((d) => String(d.code)).sort();
+}
+
+describe('transcript diagnostics', () => {
+  it('successful boots have none', () => {
+    assert.deepEqual(diagnose('sanbootconf-success.kdlog'), []);
+    assert.deepEqual(diagnose('msinitiator-success.kdlog'), []);
+    assert.deepEqual(diagnose('mutual-chap-secrets.kdlog'), []);
+  });
+
+  it('every diagnostic has source bootdbg and a transcript/ code', () => {
+    for (const f of ['sanbootconf-nic-not-matched-7b.kdlog', 'msinitiator-no-gateway.kdlog', 'no-ibft-7b.kdlog', 'truncated.kdlog', 'windbg-serial-2003.log']) {
+      const ds = diagnose(f);
+      assert.ok(ds.length > 0, f);
+      for (const d of ds) {
+        assert.equal(d.source, 'bootdbg');
+        assert.match(String(d.code), /^transcript\/[a-z0-9-]+$/);
+      }
+    }
+  });
+
+  it('NIC not matched + 0x7B', () => {
+    const ds = diagnose('sanbootconf-nic-not-matched-7b.kdlog');
+    assert.deepEqual(codes(ds), ['transcript/bugcheck-7b', 'transcript/nic-not-matched']);
+    const nic = ds.find((d) => d.code === 'transcript/nic-not-matched');
+    assert.equal(nic?.range.start.line, 8); // "Found iBFT NIC 0:"
+    assert.match(msg(nic), /00:0c:29:3a:4b:5c/);
+    assert.match(msg(nic), /scsi0\.present/);
+    const bc = ds.find((d) => d.code === 'transcript/bugcheck-7b');
+    assert.match(msg(bc), /STATUS_OBJECT_NAME_NOT_FOUND/);
+    assert.match(msg(bc), /not matched to a Windows NIC \(line 9\)/);
+  });
+
+  it('NIC not matched points at scsi0.present in the .vmx next to the transcript', () => {
+    const ds = diagnose('vmware/boot.kdlog', fileContext());
+    const nic = ds.find((d) => d.code === 'transcript/nic-not-matched');
+    assert.ok(nic?.relatedInformation, 'no related information');
+    const rel = nic.relatedInformation[0];
+    assert.match(rel.location.uri, /diskless\.vmx$/);
+    assert.equal(rel.location.range.start.line, 3);
+    assert.match(typeof rel.message === 'string' ? rel.message : '', /not TRUE/);
+    assert.match(msg(nic), /diskless\.vmx/);
+  });
+
+  it('quick fix sets scsi0.present = "TRUE" in that .vmx', () => {
+    const ctx = fileContext();
+    const uri = fixtureUri('vmware/boot.kdlog');
+    const text = fixture('vmware/boot.kdlog');
+    const ds = transcriptFeatures.diagnostics({ uri, text, ctx });
+    const actions = transcriptFeatures.codeActions?.({ uri, text, ctx }, ds[0].range, ds) ?? [];
+    assert.equal(actions.length, 1);
+    const changes = actions[0].edit?.changes ?? {};
+    const [vmxUri] = Object.keys(changes);
+    assert.match(vmxUri, /diskless\.vmx$/);
+    assert.equal(changes[vmxUri][0].newText, 'scsi0.present = "TRUE"');
+    assert.equal(changes[vmxUri][0].range.start.line, 3);
+  });
+
+  it('no gateway while the target is on another subnet, and boot status', () => {
+    const ds = diagnose('msinitiator-no-gateway.kdlog');
+    assert.deepEqual(codes(ds), ['transcript/boot-status', 'transcript/no-gateway']);
+    const gw = ds.find((d) => d.code === 'transcript/no-gateway');
+    assert.equal(gw?.range.start.line, 3);
+    assert.match(msg(gw), /192\.168\.50\.9/);
+    assert.match(msg(ds.find((d) => d.code === 'transcript/boot-status')), /STATUS_IO_TIMEOUT/);
+  });
+
+  it('a target on the same subnet needs no gateway', () => {
+    const text = fixture('msinitiator-no-gateway.kdlog').replace('192.168.50.9', '10.0.2.9');
+    const ds = transcriptFeatures.diagnostics({ uri: 'file:///x.kdlog', text, ctx: isolatedContext() });
+    assert.ok(!codes(ds).includes('transcript/no-gateway'));
+  });
+
+  it('no iBFT + 0x7B', () => {
+    const ds = diagnose('no-ibft-7b.kdlog');
+    assert.deepEqual(codes(ds), ['transcript/bugcheck-7b', 'transcript/no-ibft']);
+    assert.equal(ds.find((d) => d.code === 'transcript/no-ibft')?.range.start.line, 2);
+  });
+
+  it('truncated before the boot disk arrived', () => {
+    const ds = diagnose('truncated.kdlog');
+    assert.deepEqual(codes(ds), ['transcript/truncated']);
+    assert.equal(ds[0].range.start.line, 19);
+  });
+
+  it('a WinDbg log with only the bugcheck says no boot driver printed anything', () => {
+    const ds = diagnose('windbg-serial-2003.log');
+    assert.deepEqual(codes(ds), ['transcript/bugcheck-7b']);
+    assert.match(msg(ds[0]), /no iSCSI boot driver printed anything/);
+  });
+
+  it('other bugchecks get transcript/bugcheck with the name', () => {
+    const text = 'BootDbg transcript\n*** Fatal System Error: 0x000000d1 (0x00000004,0x00000002,0x00000000,0xF7A1B2C3)\nDriver at fault: e1000325.sys.\n';
+    const ds = transcriptFeatures.diagnostics({ uri: 'file:///x.kdlog', text, ctx: isolatedContext() });
+    assert.deepEqual(codes(ds), ['transcript/bugcheck']);
+    assert.match(msg(ds[0]), /DRIVER_IRQL_NOT_LESS_OR_EQUAL/);
+    assert.match(msg(ds[0]), /e1000325\.sys/);
+  });
+});
+
+describe('transcript hover, outline, folding', () => {
+  const name = 'sanbootconf-success.kdlog';
+  const doc = { uri: fixtureUri(name), text: fixture(name), ctx: isolatedContext() };
+  const lines = doc.text.split('\n');
+
+  it('hover on a NIC line shows the NIC section', () => {
+    const line = lines.findIndex((l) => l.startsWith('  MAC = '));
+    const value = hoverText(transcriptFeatures.hover?.(doc, { line, character: 3 }));
+    assert.match(value, /#### NIC 0/);
+    assert.match(value, /52:54:00:12:34:56/);
+  });
+
+  it('hover on the first line shows the summary; on an unrelated line nothing', () => {
+    assert.match(hoverText(transcriptFeatures.hover?.(doc, { line: 0, character: 0 })), /iSCSI boot/);
+    const other = lines.findIndex((l) => l.startsWith('Graphical boot'));
+    assert.equal(transcriptFeatures.hover?.(doc, { line: other, character: 0 }), null);
+  });
+
+  it('hover on a bugcheck line explains it', () => {
+    const n = 'sanbootconf-nic-not-matched-7b.kdlog';
+    const d = { uri: fixtureUri(n), text: fixture(n), ctx: isolatedContext() };
+    const line = d.text.split('\n').findIndex((l) => l.includes('Fatal System Error'));
+    const value = hoverText(transcriptFeatures.hover?.(d, { line, character: 5 }));
+    assert.match(value, /INACCESSIBLE_BOOT_DEVICE/);
+    assert.match(value, /Usual causes/);
+  });
+
+  it('outline and folding follow the iBFT blocks', () => {
+    const symbols = transcriptFeatures.documentSymbols?.(doc) ?? [];
+    assert.deepEqual(symbols.map((s) => s.name), ['iBFT', 'Initiator', 'NIC 0', 'Target 0']);
+    const folds = transcriptFeatures.foldingRanges?.(doc) ?? [];
+    assert.equal(folds.length, 3);
+    for (const f of folds) assert.ok(f.endLine > f.startLine);
+  });
+});
