@@ -4,9 +4,13 @@
  */
 import { bootIniFeatures } from './bootini';
 import type { LanguageFeatures } from './languageFeatures';
+import { loadOrdFeatures } from './loadord/loadOrdFeatures';
+import { transcriptFeatures } from './transcript/transcriptFeatures';
 
 export const LANGUAGES: LanguageFeatures[] = [
   bootIniFeatures,
+  transcriptFeatures,
+  loadOrdFeatures,
 ];
 
 export function featuresFor(languageId: string): LanguageFeatures | undefined {
