@@ -1,0 +1,493 @@
+/**
+ * GDB RSP client over a TCP or Unix socket, tuned to QEMU's gdbstub (see
+ * ../shared/reference/gdb/qemu-gdbstub-and-ipxe.md):
+ * - TCP_NODELAY, else every request costs ~44 ms (Nagle + delayed ACK);
+ * - one outstanding request; replies are matched in order; `-` retransmits;
+ * - stop replies (`T`/`S`/`W`/`X`) that arrive while no request expects one (e.g. the unsolicited
+ *   `T02` QEMU sends when we connect to a running VM) go to the `stop` event, never to a request;
+ * - while the target runs nothing but 0x03 may be sent (QEMU stops and drops any other packet),
+ *   so requests are refused while running;
+ * - `?` clears QEMU's breakpoints: the handshake sends it once;
+ * - p/P need target.xml first; `m` is capped at 0x800 bytes; `D;1` with multiprocess;
+ *   never `bc`/`bs` (QEMU 7.2 aborts).
+ */
+import * as net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { RspDecoder, encodePacket, hexToBuffer, textToHex, INTERRUPT, type RspEvent } from './rspPacket';
+
+export type RspEndpoint = { host: string; port: number } | { path: string };
+
+/** Parses `host:port`, `:port`, a bare port number or a Unix socket path. */
+export function parseEndpoint(text: string): RspEndpoint | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const m = /^(?:([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])?:)?(\d{1,5})$/.exec(t);
+  if (m) {
+    const port = Number(m[2]);
+    if (port < 1 || port > 65535) return undefined;
+    return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+  }
+  if (t.startsWith('/') || t.startsWith('.')) return { path: t };
+  return undefined;
+}
+
+export function describeEndpoint(e: RspEndpoint): string {
+  return 'path' in e ? `unix:${e.path}` : `tcp:${e.host}:${e.port}`;
+}
+
+/** A decoded stop reply (`T05thread:p01.01;watch:00007c73;`, `S05`, `W00`, `X09`). */
+export interface StopReply {
+  kind: 'signal' | 'exited' | 'killed';
+  /** Signal number (T/S/X) or exit code (W). */
+  code: number;
+  /** Keyword pairs of a T reply (lower-case keys), e.g. thread, watch, rwatch, awatch. */
+  info: Record<string, string>;
+  /** For watchpoint stops: the kind and the linear address accessed. */
+  watch?: { kind: 'watch' | 'rwatch' | 'awatch'; address: bigint };
+  raw: string;
+}
+
+export function parseStopReply(payload: string): StopReply | undefined {
+  const kindByLetter: Record<string, StopReply['kind']> = { T: 'signal', S: 'signal', W: 'exited', X: 'killed' };
+  const kind = kindByLetter[payload[0]];
+  if (!kind || !/^[0-9a-fA-F]{2}/.test(payload.slice(1, 3))) return undefined;
+  const reply: StopReply = { kind, code: parseInt(payload.slice(1, 3), 16), info: {}, raw: payload };
+  if (payload[0] === 'T') {
+    for (const pair of payload.slice(3).split(';')) {
+      const colon = pair.indexOf(':');
+      if (colon <= 0) continue;
+      const key = pair.slice(0, colon).toLowerCase();
+      const value = pair.slice(colon + 1);
+      reply.info[key] = value;
+      if ((key === 'watch' || key === 'rwatch' || key === 'awatch') && /^[0-9a-fA-F]+$/.test(value)) {
+        reply.watch = { kind: key, address: BigInt('0x' + value) };
+      }
+    }
+  }
+  return reply;
+}
+
+function isStopPayload(p: string): boolean {
+  return parseStopReply(p) !== undefined;
+}
+
+export class RspError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'RspError';
+  }
+}
+
+interface PendingRequest {
+  packet: string;
+  frame: Buffer;
+  expectsStop: boolean;
+  /** qRcmd: collect `O` packets until OK/E. */
+  collectOutput: boolean;
+  output: string[];
+  resolve(reply: string): void;
+  reject(err: Error): void;
+  timeoutMs: number;
+  timer?: NodeJS.Timeout;
+  retransmits: number;
+  started: boolean;
+}
+
+export interface RspClientEvents {
+  stop: [StopReply];
+  /** Console output (`O` packets outside qRcmd). */
+  console: [string];
+  /** Protocol problems worth a log line (garbage, bad checksums, retransmits). */
+  protocolError: [string];
+  close: [string];
+}
+
+export interface RspClientOptions {
+  /** Default request timeout. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+const MAX_RETRANSMITS = 3;
+/** QEMU answers at most 0x800 bytes per `m`; keep writes to the same size. */
+export const MAX_MEMORY_CHUNK = 0x800;
+
+export class RspClient extends EventEmitter<RspClientEvents> {
+  private readonly decoder = new RspDecoder();
+  private readonly queue: PendingRequest[] = [];
+  private current: PendingRequest | undefined;
+  private closedReason: string | undefined;
+  private runningFlag = false;
+  private features = new Map<string, string>();
+  private xmlFetched = false;
+  readonly timeoutMs: number;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly socket: net.Socket, options: RspClientOptions) {
+    super();
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.log = options.log ?? (() => undefined);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.onClose(`connection error: ${err.message}`));
+    socket.on('close', () => this.onClose('connection closed by the target'));
+  }
+
+  /** Opens the socket (TCP with TCP_NODELAY, or a Unix socket). */
+  static connect(endpoint: RspEndpoint, options: RspClientOptions = {}, connectTimeoutMs = 5000): Promise<RspClient> {
+    return new Promise((resolve, reject) => {
+      const socket = 'path' in endpoint ? net.connect({ path: endpoint.path }) : net.connect({ host: endpoint.host, port: endpoint.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new RspError(`timed out connecting to ${describeEndpoint(endpoint)}`));
+      }, connectTimeoutMs);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new RspError(`cannot connect to ${describeEndpoint(endpoint)}: ${err.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        if (!('path' in endpoint)) socket.setNoDelay(true);
+        resolve(new RspClient(socket, options));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** True between a resume (`c`, `s`, vCont) and the stop reply. */
+  get running(): boolean {
+    return this.runningFlag;
+  }
+
+  feature(name: string): string | undefined {
+    return this.features.get(name);
+  }
+
+  // ---- wire ----
+
+  private onData(chunk: Buffer): void {
+    for (const ev of this.decoder.feed(chunk)) this.onEvent(ev);
+  }
+
+  private onEvent(ev: RspEvent): void {
+    switch (ev.type) {
+      case 'ack':
+        return;
+      case 'nack': {
+        const cur = this.current;
+        if (cur?.started && cur.retransmits < MAX_RETRANSMITS) {
+          cur.retransmits++;
+          this.emit('protocolError', `target asked for a retransmit of ${cur.packet.slice(0, 40)}`);
+          this.write(cur.frame);
+        }
+        return;
+      }
+      case 'interrupt':
+        this.emit('protocolError', 'unexpected 0x03 from the target');
+        return;
+      case 'error':
+        this.emit('protocolError', ev.error);
+        return;
+      case 'badPacket':
+        this.emit('protocolError', `bad packet (${ev.error}); asked for a retransmit`);
+        this.write(Buffer.from('-'));
+        return;
+      case 'packet':
+        this.write(Buffer.from('+'));
+        this.onPacket(ev.payload.toString('latin1'));
+        return;
+    }
+  }
+
+  private onPacket(payload: string): void {
+    const cur = this.current;
+    if (cur?.collectOutput && payload.startsWith('O') && payload !== 'OK') {
+      try {
+        cur.output.push(hexToBuffer(payload.slice(1)).toString('latin1'));
+      } catch {
+        this.emit('protocolError', `undecodable monitor output ${payload.slice(0, 40)}`);
+      }
+      this.restartTimer(cur);
+      return;
+    }
+    if (isStopPayload(payload) && !(cur?.expectsStop)) {
+      this.runningFlag = false;
+      const stop = parseStopReply(payload)!;
+      this.emit('stop', stop);
+      return;
+    }
+    if (!cur) {
+      if (payload.startsWith('O') && payload.length > 1 && payload !== 'OK') {
+        try {
+          this.emit('console', hexToBuffer(payload.slice(1)).toString('latin1'));
+          return;
+        } catch {
+          // fall through to the protocol error below
+        }
+      }
+      this.emit('protocolError', `unexpected packet with no request outstanding: ${payload.slice(0, 60)}`);
+      return;
+    }
+    this.finish(cur, undefined, payload);
+  }
+
+  private write(buf: Buffer): void {
+    if (!this.closed) this.socket.write(buf);
+  }
+
+  private onClose(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    this.runningFlag = false;
+    const err = new RspError(reason, 'closed');
+    const all = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
+    this.current = undefined;
+    for (const r of all) {
+      if (r.timer) clearTimeout(r.timer);
+      r.reject(err);
+    }
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+
+  private restartTimer(r: PendingRequest): void {
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      for (const ev of this.decoder.reset()) this.onEvent(ev);
+      this.finish(r, new RspError(`no reply to ${r.packet.slice(0, 40)} within ${r.timeoutMs} ms`, 'timeout'));
+    }, r.timeoutMs);
+  }
+
+  private finish(r: PendingRequest, err: Error | undefined, reply?: string): void {
+    if (r.timer) clearTimeout(r.timer);
+    if (this.current === r) this.current = undefined;
+    if (err) r.reject(err);
+    else if (r.collectOutput) r.resolve(reply === 'OK' ? r.output.join('') : reply!);
+    else r.resolve(reply!);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = next;
+    next.started = true;
+    this.write(next.frame);
+    this.restartTimer(next);
+  }
+
+  // ---- requests ----
+
+  /** Sends one packet and resolves with the reply payload (text, RLE/escapes undone). */
+  request(packet: string | Buffer, opts: { timeoutMs?: number; expectsStop?: boolean; collectOutput?: boolean } = {}): Promise<string> {
+    if (this.closed) return Promise.reject(new RspError(this.closedReason!, 'closed'));
+    const text = typeof packet === 'string' ? packet : packet.toString('latin1');
+    if (this.runningFlag) {
+      return Promise.reject(new RspError(`cannot send ${text.slice(0, 20)} while the target runs (QEMU would drop it)`, 'running'));
+    }
+    if (/^b[cs]/.test(text) && !this.features.has('ReverseContinue') && !this.features.has('ReverseStep')) {
+      return Promise.reject(new RspError('reverse execution is not supported by this target (and QEMU 7.2 aborts on bc/bs)'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        packet: text,
+        frame: encodePacket(packet),
+        expectsStop: opts.expectsStop ?? false,
+        collectOutput: opts.collectOutput ?? false,
+        output: [],
+        resolve,
+        reject,
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+        retransmits: 0,
+        started: false,
+      });
+      this.pump();
+    });
+  }
+
+  /** Like `request` but rejects on `E NN` and on an empty (unsupported) reply. */
+  async command(packet: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+    const reply = await this.request(packet, opts);
+    if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new RspError(`${packet.split(/[,:]/)[0]} failed: error ${reply}`, reply);
+    if (reply === '' ) throw new RspError(`${packet.split(/[,:;]/)[0]} is not supported by the target`, 'unsupported');
+    return reply;
+  }
+
+  /** Sends a resume packet (`c`, `s`, `vCont;…`); the stop comes as a `stop` event. */
+  async resume(packet: string): Promise<void> {
+    if (this.closed) throw new RspError(this.closedReason!, 'closed');
+    if (this.runningFlag) throw new RspError('the target is already running', 'running');
+    // Wait for earlier requests so their replies are not mistaken for the stop.
+    await this.idle();
+    this.runningFlag = true;
+    this.write(encodePacket(packet));
+  }
+
+  /** Sends 0x03. QEMU answers with `T02` only if the VM was running. */
+  interrupt(): void {
+    this.write(Buffer.from([INTERRUPT]));
+  }
+
+  /** Resolves once no request is outstanding. */
+  private idle(): Promise<void> {
+    if (!this.current && this.queue.length === 0) return Promise.resolve();
+    return this.request('qC', { timeoutMs: this.timeoutMs }).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Waits for the next stop event (or close). */
+  waitForStop(timeoutMs: number): Promise<StopReply | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new RspError(this.closedReason!, 'closed'));
+        return;
+      }
+      const onStop = (s: StopReply): void => {
+        cleanup();
+        resolve(s);
+      };
+      const onClose = (reason: string): void => {
+        cleanup();
+        reject(new RspError(reason, 'closed'));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve(undefined);
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('stop', onStop);
+        this.off('close', onClose);
+      };
+      this.on('stop', onStop);
+      this.on('close', onClose);
+    });
+  }
+
+  /** qSupported + `?` (once: it clears QEMU's breakpoints) + target.xml. Returns the `?` stop. */
+  async handshake(): Promise<{ stop: StopReply | undefined; targetXml: Map<string, string> }> {
+    const sup = await this.request('qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;xmlRegisters=i386');
+    for (const item of sup.split(';')) {
+      const eq = item.indexOf('=');
+      if (eq > 0) this.features.set(item.slice(0, eq), item.slice(eq + 1));
+      else if (item.endsWith('+')) this.features.set(item.slice(0, -1), '+');
+    }
+    const q = await this.request('?', { expectsStop: true });
+    const stop = parseStopReply(q);
+    const targetXml = new Map<string, string>();
+    if (this.features.get('qXfer:features:read') === '+') {
+      const main = await this.readXferFeature('target.xml');
+      targetXml.set('target.xml', main);
+      for (const m of main.matchAll(/<xi:include\s+href="([^"]+)"/g)) {
+        targetXml.set(m[1], await this.readXferFeature(m[1]));
+      }
+      this.xmlFetched = true;
+    }
+    return { stop, targetXml };
+  }
+
+  get targetXmlFetched(): boolean {
+    return this.xmlFetched;
+  }
+
+  /** qXfer:features:read in chunks; replies start with `m` (more) or `l` (last). */
+  async readXferFeature(annex: string): Promise<string> {
+    let text = '';
+    for (let guard = 0; guard < 1000; guard++) {
+      const reply = await this.command(`qXfer:features:read:${annex}:${text.length.toString(16)},ffb`);
+      const mark = reply[0];
+      if (mark !== 'm' && mark !== 'l') throw new RspError(`bad qXfer reply for ${annex}: ${reply.slice(0, 20)}`);
+      text += reply.slice(1);
+      if (mark === 'l' || reply.length === 1) return text;
+    }
+    throw new RspError(`qXfer of ${annex} did not end`);
+  }
+
+  /** `monitor <cmd>` via qRcmd: returns the collected `O` output text. */
+  async monitor(cmd: string, timeoutMs?: number): Promise<string> {
+    const reply = await this.request(`qRcmd,${textToHex(cmd)}`, { collectOutput: true, timeoutMs });
+    if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new RspError(`monitor ${cmd} failed: ${reply}`, reply);
+    return reply;
+  }
+
+  async readRegisters(): Promise<Buffer> {
+    return hexToBuffer(await this.command('g'));
+  }
+
+  async writeRegisters(data: Buffer): Promise<void> {
+    await this.command(`G${data.toString('hex')}`);
+  }
+
+  async writeRegister(regnum: number, value: Buffer): Promise<void> {
+    if (!this.xmlFetched) throw new RspError('P needs target.xml first (QEMU ignores it before)');
+    await this.command(`P${regnum.toString(16)}=${value.toString('hex')}`);
+  }
+
+  /** Reads memory in ≤ 0x800-byte `m` packets; stops at the first unreadable chunk. */
+  async readMemory(address: bigint, length: number): Promise<{ data: Buffer; error?: string }> {
+    const parts: Buffer[] = [];
+    let done = 0;
+    let n = Math.min(MAX_MEMORY_CHUNK, length);
+    while (done < length) {
+      n = Math.min(n, length - done);
+      const a = address + BigInt(done);
+      const reply = await this.request(`m${a.toString(16)},${n.toString(16)}`);
+      if (/^E[0-9a-fA-F]{2}$/.test(reply) || reply === '') {
+        // Find the readable prefix of a chunk that crosses into unreadable memory.
+        if (n > 1 && reply !== '') {
+          n = Math.ceil(n / 2);
+          continue;
+        }
+        return { data: Buffer.concat(parts), error: `cannot read memory at 0x${a.toString(16)}: ${reply || 'unsupported'}` };
+      }
+      const chunk = hexToBuffer(reply);
+      parts.push(chunk);
+      done += chunk.length;
+      if (chunk.length === 0) break;
+      if (chunk.length < n) return { data: Buffer.concat(parts), error: `short read at 0x${(a + BigInt(chunk.length)).toString(16)}` };
+    }
+    return { data: Buffer.concat(parts) };
+  }
+
+  /** Writes memory in ≤ 0x800-byte `M` packets. */
+  async writeMemory(address: bigint, data: Buffer): Promise<void> {
+    for (let off = 0; off < data.length; off += MAX_MEMORY_CHUNK) {
+      const part = data.subarray(off, off + MAX_MEMORY_CHUNK);
+      await this.command(`M${(address + BigInt(off)).toString(16)},${part.length.toString(16)}:${part.toString('hex')}`);
+    }
+  }
+
+  /** Z0 software, Z1 hardware, Z2 write, Z3 read, Z4 access watchpoints. */
+  async insertBreakpoint(type: 0 | 1 | 2 | 3 | 4, address: bigint, kind: number): Promise<void> {
+    await this.command(`Z${type},${address.toString(16)},${kind.toString(16)}`);
+  }
+
+  async removeBreakpoint(type: 0 | 1 | 2 | 3 | 4, address: bigint, kind: number): Promise<void> {
+    await this.command(`z${type},${address.toString(16)},${kind.toString(16)}`);
+  }
+
+  /** Detach, leaving the target running: `D;1` when multiprocess was negotiated (plain D → E22). */
+  async detach(): Promise<void> {
+    const packet = this.features.get('multiprocess') === '+' ? 'D;1' : 'D';
+    try {
+      await this.request(packet, { timeoutMs: 1000 });
+    } finally {
+      this.close();
+    }
+  }
+
+  /** `k`: QEMU exits; there is no reply. */
+  kill(): void {
+    this.write(encodePacket('k'));
+  }
+
+  close(): void {
+    this.onClose('closed by the debugger');
+  }
+}

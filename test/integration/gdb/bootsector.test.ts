@@ -1,0 +1,193 @@
+// The test prefix (test/fixtures/gdb/bootsector.S, built here with as --32 -g) booted from a
+// floppy under real QEMU: CS normalisation, step over call/int, step out of near/far calls,
+// continue off a breakpoint, data breakpoints with the hit address, pause on `jmp $`, serial
+// console, and QEMU killed mid-run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { qemuMissing, startTarget, assertProcessGone, type Harness } from './gdbTestSupport';
+import { buildBootSector, toolchainMissing, type BuiltBootSector } from './bootsectorFixture';
+
+const skip = qemuMissing() ?? toolchainMissing();
+let bs: BuiltBootSector;
+
+before(() => {
+  if (!skip) bs = buildBootSector();
+});
+after(() => bs?.cleanup());
+
+async function atLabel(label: string): Promise<Harness> {
+  const h = await startTarget({ request: 'launch', image: bs.floppy, media: 'floppy', stopOnEntry: true });
+  await h.target.configurationDone();
+  assert.equal((await h.nextStop()).reason, 'entry');
+  const [bp] = await h.target.setInstructionBreakpoints([{ address: bs.linear(label) }]);
+  assert.equal(bp.verified, true);
+  await h.target.continue();
+  const stop = await h.nextStop(30000);
+  assert.equal(stop.reason, 'instruction breakpoint', `expected to stop at ${label}`);
+  await h.target.setInstructionBreakpoints([]);
+  return h;
+}
+
+async function pc(h: Harness): Promise<{ address: bigint; name: string }> {
+  const { frames } = await h.target.stackTrace(0, 1);
+  return frames[0];
+}
+
+test('boot sector: 0000:7C00, then the far jump normalises CS to 07C0:0005', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('_start');
+  try {
+    let f = await pc(h);
+    assert.equal(f.address, 0x7c00n);
+    assert.match(f.name, /^0000:7c00/);
+    const dis = await h.target.disassemble(0x7c00n, 0, 2, false);
+    assert.match(dis[0].instruction, /^ljmp/);
+    assert.equal(dis[1].address, 0x7c05n);
+    await h.target.stepIn('instruction');
+    assert.equal((await h.nextStop()).reason, 'step');
+    f = await pc(h);
+    assert.equal(f.address, 0x7c05n);
+    assert.match(f.name, /^07c0:0005/);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('step over a near call and over int 0x12; step out of near and far calls', { skip, timeout: 90000 }, async () => {
+  const h = await atLabel('loop1');
+  try {
+    // incw counter; then the call
+    await h.target.stepIn('instruction');
+    await h.nextStop();
+    assert.equal((await pc(h)).address, bs.linear('loop1') + 4n);
+    await h.target.stepOver('instruction');
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, bs.linear('loop1') + 7n, 'step over the call lands after it');
+    // Into the call, then step out.
+    await h.target.continue();
+    // (no breakpoints: runs to spin) -> pause
+    await new Promise((r) => setTimeout(r, 300));
+    await h.target.pause();
+    const p = await h.nextStop();
+    assert.equal(p.reason, 'pause');
+    assert.equal((await pc(h)).address, bs.linear('spin'));
+    assert.ok(h.outputs.some((o) => /jmp \$/.test(o)), 'a note about the jmp $ self-loop');
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('step into a near call, then step out returns after the call', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('loop1');
+  try {
+    await h.target.stepIn('instruction'); // incw
+    await h.nextStop();
+    await h.target.stepIn('instruction'); // call putc
+    await h.nextStop();
+    assert.equal((await pc(h)).address, bs.linear('putc'));
+    const { frames } = await h.target.stackTrace(0, 10);
+    assert.equal(frames.length, 2, 'the shadow call stack shows the caller');
+    assert.equal(frames[1].address, bs.linear('loop1') + 7n);
+    await h.target.stepIn('instruction'); // push ax, inside putc
+    await h.nextStop();
+    await h.target.stepOut();
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, bs.linear('loop1') + 7n);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('step out of a far call found at function entry; step over int', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('farfunc');
+  try {
+    const f = await pc(h);
+    assert.match(f.name, /^07c0:0039/);
+    await h.target.stepOut();
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, bs.linear('farfunc') - 0x39n + 0x27n, 'returns after the lcall (to int $0x12)');
+    const bx = await h.target.evaluate('$bx', 0, 'watch');
+    assert.match(bx.result, /^0x1234/);
+    await h.target.stepOver('instruction'); // int $0x12 runs the BIOS handler entirely
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, bs.linear('spin') - 3n);
+    const ax = await h.target.evaluate('$ax', 0, 'watch');
+    assert.ok(Number(BigInt(ax.result.split(' ')[0])) >= 600, `int 0x12 returned base memory KiB in AX: ${ax.result}`);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('continue off a breakpoint re-stops on the next loop iteration, not at once', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('_start');
+  try {
+    const [bp] = await h.target.setInstructionBreakpoints([{ address: bs.linear('loop1') }]);
+    const counters: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await h.target.continue();
+      const s = await h.nextStop();
+      assert.equal(s.reason, 'instruction breakpoint');
+      assert.deepEqual(s.hitBreakpointIds, [bp.id]);
+      const c = await h.target.evaluate(`*(u16*)${bs.linear('counter')}`, 0, 'watch');
+      counters.push(Number(BigInt(c.result.split(' ')[0])));
+    }
+    assert.deepEqual(counters, [0, 1, 2]);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('data breakpoint on the counter reports the hit address', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('go');
+  try {
+    const info = await h.target.dataBreakpointInfo('07c0:003d');
+    assert.ok('address' in info);
+    assert.equal(info.address, bs.linear('counter'));
+    const [bp] = await h.target.setDataBreakpoints([{ address: info.address, length: 2, accessType: 'write' }]);
+    assert.equal(bp.verified, true);
+    await h.target.continue();
+    const s = await h.nextStop();
+    assert.equal(s.reason, 'data breakpoint');
+    assert.equal(s.dataAddress, bs.linear('counter'));
+    assert.deepEqual(s.hitBreakpointIds, [bp.id]);
+    // QEMU reports after the writing instruction (movw $0, counter at go+9): PC is loop1.
+    assert.equal((await pc(h)).address, bs.linear('loop1'));
+    await h.target.continue();
+    const s2 = await h.nextStop();
+    assert.equal(s2.reason, 'data breakpoint');
+    assert.equal((await pc(h)).address, bs.linear('loop1') + 4n, 'after incw counter');
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('serial console output streams as output events; memory write and register edit', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('spin');
+  try {
+    const deadline = Date.now() + 5000;
+    while (!h.outputs.join('').includes('AAA') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(h.outputs.join('').includes('AAA'), `COM1 output: ${JSON.stringify(h.outputs.join('').slice(0, 200))}`);
+    const counter = bs.linear('counter');
+    assert.equal(await h.target.writeMemory(counter, Buffer.from([0x34, 0x12])), 2);
+    const mem = await h.target.readMemory(counter, 2);
+    assert.equal(mem.data.readUInt16LE(0), 0x1234);
+    await h.target.setVariable(0, ['eax', 'ax'], '0xbeef');
+    assert.match((await h.target.evaluate('$ax', 0, 'watch')).result, /^0xbeef/);
+    await h.target.setVariable(0, ['eflags', 'CF'], '1');
+    assert.match((await h.target.evaluate('$eflags & 1', 0, 'watch')).result, /^0x1 /);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('QEMU killed while running -> terminated within 2 s, no QEMU left', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('go');
+  const pid = h.target.qemuProcess!.pid!;
+  await h.target.continue();
+  const t0 = Date.now();
+  process.kill(pid, 'SIGKILL');
+  const term = await h.next('terminated', 2000);
+  assert.ok(Date.now() - t0 < 2000);
+  assert.match(term.reason, /QEMU|connection/);
+  await assertProcessGone(pid);
+  await h.target.disconnect(true);
+});

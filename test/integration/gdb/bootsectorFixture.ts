@@ -1,0 +1,75 @@
+// Builds test/fixtures/gdb/bootsector.S with the real GNU toolchain into an ELF (symbols + DWARF
+// lines) and a 1.44 MB floppy image; `nm` is the oracle for label addresses.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+export const BOOTSECTOR_SOURCE = path.join(REPO_ROOT, 'test', 'fixtures', 'gdb', 'bootsector.S');
+
+export interface BuiltBootSector {
+  dir: string;
+  elf: string;
+  floppy: string;
+  /** Label → link-time address (VMA) from nm. */
+  labels: Map<string, number>;
+  /** Linear address where the BIOS runs a label (0x7C00 + VMA). */
+  linear(label: string): bigint;
+  /** 1-based line of the first source line containing `text`. */
+  lineOf(text: string): number;
+  cleanup(): void;
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+export function toolchainMissing(): string | undefined {
+  for (const tool of ['as', 'ld', 'objcopy', 'nm']) {
+    const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+    if (r.status !== 0) return `${tool} (binutils) is not installed`;
+  }
+  return undefined;
+}
+
+export function buildBootSector(): BuiltBootSector {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootdbg-gdb-'));
+  const obj = path.join(dir, 'bootsector.o');
+  const elf = path.join(dir, 'bootsector.elf');
+  const bin = path.join(dir, 'bootsector.bin');
+  const floppy = path.join(dir, 'bootsector.img');
+  run('as', ['--32', '-g', '-o', obj, BOOTSECTOR_SOURCE]);
+  run('ld', ['-m', 'elf_i386', '-Ttext=0', '-e', '_start', '-o', elf, obj]);
+  run('objcopy', ['-O', 'binary', '-j', '.text', elf, bin]);
+  const image = Buffer.alloc(1474560);
+  readFileSync(bin).copy(image, 0);
+  writeFileSync(floppy, image);
+  const labels = new Map<string, number>();
+  for (const line of run('nm', [elf]).split('\n')) {
+    const m = /^([0-9a-f]+)\s+\w\s+(\S+)$/.exec(line.trim());
+    if (m) labels.set(m[2], parseInt(m[1], 16));
+  }
+  const source = readFileSync(BOOTSECTOR_SOURCE, 'utf8').split('\n');
+  return {
+    dir,
+    elf,
+    floppy,
+    labels,
+    linear(label) {
+      const v = labels.get(label);
+      if (v === undefined) throw new Error(`no label ${label} in nm output`);
+      return 0x7c00n + BigInt(v);
+    },
+    lineOf(text) {
+      const i = source.findIndex((l) => l.includes(text));
+      if (i < 0) throw new Error(`no line with ${text}`);
+      return i + 1;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
