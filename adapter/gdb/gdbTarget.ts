@@ -313,7 +313,9 @@ export class GdbTarget extends TargetEmitter implements Target {
     return undefined;
   }
 
-  private sectionOf(vma: bigint): ProgramSection | undefined {
+  private sectionOf(vma: bigint, name?: string): ProgramSection | undefined {
+    const named = name !== undefined ? this.symbols?.sections.find((s) => s.name === name) : undefined;
+    if (named) return named;
     const candidates = this.symbols?.sections.filter((s) => s.size > 0 && vma >= s.address && vma < s.address + BigInt(s.size)) ?? [];
     // Prefer a section whose base is known (several sections are linked at 0 in iPXE).
     return candidates.find((s) => this.basesOf(s)) ?? candidates[0];
@@ -334,7 +336,7 @@ export class GdbTarget extends TargetEmitter implements Target {
   private symbolize(linear: bigint): string | undefined {
     const m = this.toVma(linear);
     if (!m || !this.symbols) return undefined;
-    const sym = this.symbols.symbolForAddress(m.vma);
+    const sym = this.symbols.symbolForAddress(m.vma, m.section.name);
     if (!sym) return undefined;
     return sym.offset ? `${sym.name}+0x${sym.offset.toString(16)}` : sym.name;
   }
@@ -342,14 +344,14 @@ export class GdbTarget extends TargetEmitter implements Target {
   private sourceAt(linear: bigint): SourceLocation | undefined {
     const m = this.toVma(linear);
     if (!m || !this.symbols) return undefined;
-    const loc = this.symbols.lineForAddress(m.vma);
+    const loc = this.symbols.lineForAddress(m.vma, m.section.name);
     return loc ? { path: loc.path, line: loc.line } : undefined;
   }
 
   private symbolLinear(name: string): bigint | undefined {
     const vma = this.symbols?.lookupSymbol(name);
     if (vma === undefined) return undefined;
-    const sec = this.sectionOf(vma);
+    const sec = this.sectionOf(vma, this.symbols?.sectionOfSymbol(name));
     const bases = sec ? this.basesOf(sec) : undefined;
     return bases?.length ? bases[0] + vma : undefined;
   }
@@ -391,9 +393,9 @@ export class GdbTarget extends TargetEmitter implements Target {
   }
 
   /** Maps a VMA to linear addresses; unverified 'pending' when the section's base is unknown. */
-  private async placeVma(bp: LogicalBreakpoint, vma: bigint): Promise<BreakpointResult> {
+  private async placeVma(bp: LogicalBreakpoint, vma: bigint, sectionName?: string): Promise<BreakpointResult> {
     bp.vma = vma;
-    bp.section = this.sectionOf(vma);
+    bp.section = this.sectionOf(vma, sectionName);
     const bases = bp.section ? this.basesOf(bp.section) : undefined;
     if (!bases?.length) {
       bp.result.verified = false;
@@ -429,7 +431,7 @@ export class GdbTarget extends TargetEmitter implements Target {
         } else {
           bp.result.source = { path: sourcePath, line: hits[0].line };
           bp.line = hits[0].line;
-          await this.placeVma(bp, hits[0].address);
+          await this.placeVma(bp, hits[0].address, hits[0].section);
         }
       }
       results.push({ ...bp.result });
@@ -445,7 +447,7 @@ export class GdbTarget extends TargetEmitter implements Target {
       bp.name = req.name;
       const vma = this.symbols?.lookupSymbol(req.name);
       if (vma !== undefined) {
-        await this.placeVma(bp, vma);
+        await this.placeVma(bp, vma, this.symbols?.sectionOfSymbol(req.name));
       } else {
         // Not a symbol: accept an address expression (`0x10200`, `1020:0000`).
         try {
@@ -843,7 +845,7 @@ export class GdbTarget extends TargetEmitter implements Target {
     const out: DisassembledInstruction = { address: linear, instructionBytes: bytes, instruction: text };
     if (resolveSymbols) {
       const m = this.toVma(linear);
-      const sym = m ? this.symbols?.symbolForAddress(m.vma) : undefined;
+      const sym = m ? this.symbols?.symbolForAddress(m.vma, m.section.name) : undefined;
       if (sym && sym.offset === 0) out.symbol = sym.name;
       const loc = this.sourceAt(linear);
       if (loc) out.location = loc;

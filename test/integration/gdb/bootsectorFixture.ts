@@ -35,13 +35,13 @@ export function toolchainMissing(): string | undefined {
   return undefined;
 }
 
-export function buildBootSector(): BuiltBootSector {
+export function buildBootSector(withDwarf = true): BuiltBootSector {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootdbg-gdb-'));
   const obj = path.join(dir, 'bootsector.o');
   const elf = path.join(dir, 'bootsector.elf');
   const bin = path.join(dir, 'bootsector.bin');
   const floppy = path.join(dir, 'bootsector.img');
-  run('as', ['--32', '-g', '-o', obj, BOOTSECTOR_SOURCE]);
+  run('as', ['--32', ...(withDwarf ? ['-g'] : []), '-o', obj, BOOTSECTOR_SOURCE]);
   run('ld', ['-m', 'elf_i386', '-Ttext=0', '-e', '_start', '-o', elf, obj]);
   run('objcopy', ['-O', 'binary', '-j', '.text', elf, bin]);
   const image = Buffer.alloc(1474560);
