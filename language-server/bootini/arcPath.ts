@@ -65,6 +65,17 @@ function nonAscii(path: string, problems: ArcPathProblem[]): void {
 }
 
 export function parseArcPath(path: string): ArcPath {
+  const result = parseArcPathUnclamped(path);
+  // Keep every problem inside the path text (and at least one character wide when possible).
+  for (const p of result.problems) {
+    p.end = Math.min(Math.max(p.end, 0), path.length);
+    p.start = Math.min(Math.max(p.start, 0), p.end);
+    if (p.start === p.end && p.start > 0) p.start--;
+  }
+  return result;
+}
+
+function parseArcPathUnclamped(path: string): ArcPath {
   const problems: ArcPathProblem[] = [];
   const drive = /^([A-Za-z]):(\\.*)?$/.exec(path);
   if (drive) {

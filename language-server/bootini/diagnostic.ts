@@ -89,3 +89,10 @@ export function deleteLine(lines: string[], line: number): TextEdit {
   if (line > 0) return { range: { start: { line: line - 1, character: lines[line - 1].length }, end: { line, character: lines[line].length } }, newText: '' };
   return { range: lineRange(line, 0, lines[line].length), newText: '' };
 }
+
+/** An edit that inserts `text` as a new line after `line` (also when `line` is the last line). */
+export function insertLineAfter(lines: string[], line: number, text: string, eol: string): TextEdit {
+  if (line + 1 < lines.length) return { range: lineRange(line + 1, 0, 0), newText: text + eol };
+  const end = lines[line]?.length ?? 0;
+  return { range: lineRange(line, end, end), newText: eol + text };
+}

@@ -6,7 +6,7 @@ import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import type { BootDbgSettings } from '../languageFeatures';
 import { parseArcPath } from './arcPath';
 import { canonicalName, debuggerState, hasSwitch, switchValue } from './debugSwitches';
-import { closest, deleteLine, diag, DiagnosticSeverity, editDistance, lineRange, type BootIniCode, type QuickFix } from './diagnostic';
+import { closest, deleteLine, diag, insertLineAfter, DiagnosticSeverity, editDistance, lineRange, type BootIniCode, type QuickFix } from './diagnostic';
 import { bootLoaderKeys, findKey, menuEntries, SECTION_NAMES, type BootIniDocument, type KeyLine, type OsEntry, type Switch } from './parser';
 import { findSwitch, SWITCHES, type Requirement, type SwitchInfo } from './switchTable';
 
@@ -246,7 +246,7 @@ const defaultEntry: Rule = {
       if (!h) return [];
       return [
         diag('bootini/default-not-found', Warning, h.range, `No default= line: NTLDR has no entry to pre-select and boot when the timeout runs out. Add default=${entries[0].path}.`, [
-          { title: `Add default=${entries[0].path}`, edits: [{ range: lineRange(h.line + 1, 0, 0), newText: `default=${entries[0].path}${eol}` }], preferred: true },
+          { title: `Add default=${entries[0].path}`, edits: [insertLineAfter(doc.lines, h.line, `default=${entries[0].path}`, eol)], preferred: true },
         ]),
       ];
     }
