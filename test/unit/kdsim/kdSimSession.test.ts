@@ -1,0 +1,297 @@
+/**
+ * The simulator driven over a real TCP loopback socket by the small doc-derived host in kdTestHost:
+ * handshake, DbgPrint delivery, the /break initial stop, memory / module list / exports / context /
+ * control space reads, continue, break-in, breakpoints with restore-step-reinsert, bugcheck, reboot.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { listenTcp } from '../../kdsim/kdSimTransports';
+import { KdSimOptions, KdSimulator } from '../../kdsim/kdSimulator';
+import { exceptionOf, TestKdHost } from './kdTestHost';
+
+async function connect(opts: KdSimOptions): Promise<{ host: TestKdHost; sim: KdSimulator; done: () => Promise<void> }> {
+  const h = await listenTcp({ ackTimeoutMs: 100, ...opts });
+  const socket = net.connect(h.port, '127.0.0.1');
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const host = new TestKdHost(socket);
+  return {
+    host,
+    sim: h.sim,
+    done: async () => {
+      host.dispose();
+      socket.destroy();
+      await h.close();
+    },
+  };
+}
+
+/** Walks PsLoadedModuleList like a debugger: base names of every LDR_DATA_TABLE_ENTRY. */
+async function moduleNames(host: TestKdHost, head: number): Promise<Array<{ name: string; base: number; size: number }>> {
+  const out: Array<{ name: string; base: number; size: number }> = [];
+  for (let e = await host.u32(head); e !== head && out.length < 50; e = await host.u32(e)) {
+    const entry = (await host.readVirtual(e, 0x50)).data;
+    const len = entry.readUInt16LE(0x2c);
+    const name = (await host.readVirtual(entry.readUInt32LE(0x30), len)).data.toString('utf16le');
+    out.push({ name, base: entry.readUInt32LE(0x18), size: entry.readUInt32LE(0x20) });
+  }
+  return out;
+}
+
+/** Resolves a name through the module's in-memory PE export directory. */
+async function exportAddress(host: TestKdHost, base: number, name: string): Promise<number | undefined> {
+  const lfanew = await host.u32(base + 0x3c);
+  const exportRva = await host.u32(base + lfanew + 0x18 + 0x60);
+  const dir = (await host.readVirtual(base + exportRva, 40)).data;
+  const n = dir.readUInt32LE(24);
+  const funcs = (await host.readVirtual(base + dir.readUInt32LE(28), 4 * dir.readUInt32LE(20))).data;
+  const names = (await host.readVirtual(base + dir.readUInt32LE(32), 4 * n)).data;
+  const ords = (await host.readVirtual(base + dir.readUInt32LE(36), 2 * n)).data;
+  for (let i = 0; i < n; i++) {
+    const s = (await host.readVirtual(base + names.readUInt32LE(4 * i), 64)).data;
+    if (s.subarray(0, s.indexOf(0)).toString('latin1') === name) return base + funcs.readUInt32LE(4 * ords.readUInt16LE(2 * i));
+  }
+  return undefined;
+}
+
+test('initial break over TCP: handshake, stop at nt!DbgBreakPoint, memory, modules, exports, context, continue', async () => {
+  const { host, sim, done } = await connect({ scenario: 'initial-break', loadSymbols: false });
+  try {
+    const simLines: string[] = [];
+    sim.on('line', (l: string) => simLines.push(l));
+    host.sendReset();
+    const stop = await host.nextStateChange(0);
+    assert.ok(host.resetsSeen >= 1, 'a booting target announces itself with RESET');
+    assert.ok(host.prints.length >= 3, 'boot lines arrive before the stop');
+    assert.equal(host.packets[0].id, 0x80800800, 'the first packet after boot carries the sync bit');
+    const exc = exceptionOf(stop.payload);
+    assert.equal(exc.newState, 0x3030);
+    assert.equal(exc.code, 0x80000003);
+    assert.equal(exc.firstChance, true);
+    assert.equal(exc.pc, sim.machine.image.sym('nt!DbgBreakPoint'));
+    assert.equal(stop.payload.length, 0xf0);
+    assert.equal(stop.payload[0xcc], 0xcc, 'instruction stream starts with the int3');
+
+    const ver = await host.request(0x3146);
+    assert.equal(ver.readUInt16LE(0x18), 0x014c, 'MachineType i386');
+    const kernBase = Number(ver.readBigUInt64LE(0x20) & 0xffffffffn);
+    assert.equal(ver.readBigUInt64LE(0x20) >> 32n, 0xffffffffn, 'KernBase is sign-extended');
+    const psLoaded = Number(ver.readBigUInt64LE(0x28) & 0xffffffffn);
+    const ddl = Number(ver.readBigUInt64LE(0x30) & 0xffffffffn);
+
+    // Debugger data list → KDDEBUGGER_DATA64 ('KDBG', KernBase, PsLoadedModuleList, KiBugcheckData).
+    const kdbg = await host.u32(ddl);
+    const block = (await host.readVirtual(kdbg, 0x290)).data;
+    assert.equal(block.readUInt32LE(0x10), 0x4742444b);
+    assert.equal(Number(block.readBigUInt64LE(0x18) & 0xffffffffn), kernBase);
+    assert.equal(Number(block.readBigUInt64LE(0x48) & 0xffffffffn), psLoaded);
+    assert.equal(Number(block.readBigUInt64LE(0x88) & 0xffffffffn), sim.machine.image.sym('nt!KiBugcheckData'));
+
+    const mods = await moduleNames(host, psLoaded);
+    assert.deepEqual(mods.map((m) => m.name), ['ntoskrnl.exe', 'hal.dll', 'KDCOM.DLL', 'E1000325.sys', 'msiscsi.sys', 'sanbootconf.sys']);
+    assert.equal(mods[0].base, kernBase);
+    assert.equal(await exportAddress(host, kernBase, 'DbgBreakPoint'), exc.pc, 'PC resolves to nt!DbgBreakPoint via the export table');
+    assert.equal(await exportAddress(host, kernBase, 'KeBugCheckEx'), sim.machine.image.sym('nt!KeBugCheckEx'));
+
+    // Partial read across the end of a mapped region: readable prefix + STATUS_UNSUCCESSFUL.
+    const end = mods[1].base + ((mods[1].size + 0xfff) & ~0xfff);
+    const partial = await host.readVirtual(end - 0x10, 0x40);
+    assert.equal(partial.status, 0xc0000001);
+    assert.equal(partial.data.length, 0x10);
+    const none = await host.readVirtual(0x00001000, 16);
+    assert.equal(none.data.length, 0);
+
+    const ctx = await host.getContext();
+    assert.equal(ctx.length, 0x2cc);
+    assert.equal(ctx.readUInt32LE(0xb8), exc.pc, 'EIP');
+    // EBP chain: [ESP] = return into nt!KdInitSystem, then saved EBPs up to KiSystemStartup.
+    const esp = ctx.readUInt32LE(0xc4);
+    const retAddr = await host.u32(esp);
+    const kdInit = sim.machine.image.sym('nt!KdInitSystem');
+    assert.ok(retAddr > kdInit && retAddr < kdInit + 0x40, 'return address inside KdInitSystem');
+    const ebp = ctx.readUInt32LE(0xb4);
+    const ret2 = await host.u32(ebp + 4);
+    const kiInit = sim.machine.image.sym('nt!KiInitializeKernel');
+    assert.ok(ret2 > kiInit && ret2 < kiInit + 0x40, 'next frame inside KiInitializeKernel');
+
+    const cs = await host.request(0x3137, (h) => {
+      h.writeBigUInt64LE(0x2ccn, 0x10);
+      h.writeUInt32LE(0x54, 0x18);
+    });
+    assert.equal(cs.readUInt32LE(0x1c), 0x54);
+    assert.equal(cs.readUInt32LE(56), 0x8001003b, 'CR0 at KSPECIAL_REGISTERS+0');
+
+    // Continuing without stepping over the hard-coded int3 re-executes it (§2.4 pitfall).
+    const before = host.packets.length;
+    await host.continue2();
+    const again = await host.nextStateChange(before);
+    assert.equal(exceptionOf(again.payload).pc, exc.pc);
+
+    await host.skipInt3();
+    await host.continue2();
+    await host.waitFor(() => (host.prints.some((p) => p.includes('ISCSI Boot Status 0')) ? true : undefined), 5000, 'iSCSI lines');
+    await host.waitFor(() => (simLines.includes('IscsiBP: ISCSI Boot Status 0') ? true : undefined), 2000, 'sim line event');
+    assert.equal(host.duplicates, 0);
+    const joined = host.prints.join('');
+    assert.ok(joined.includes('Found iBFT at 9e620 OEM ID "FENSYS" OEM table ID "iPXE"\n'));
+    assert.ok(joined.includes('  Radius = 0.0.0.0, 0.0.0.0\n'), 'a line split over two DbgPrint calls');
+    assert.deepEqual(simLines, joined.split('\n').slice(0, -1), "sim 'line' events equal what the host received");
+
+    // Break-in while idling: stop at RtlpBreakWithStatusInstruction with EAX = 1 (CONTROL_C).
+    const mark = host.packets.length;
+    await new Promise((r) => setTimeout(r, 50));
+    host.breakIn();
+    const bi = await host.nextStateChange(mark);
+    const biExc = exceptionOf(bi.payload);
+    assert.equal(biExc.code, 0x80000003);
+    assert.equal(biExc.pc, sim.machine.image.sym('nt!DbgBreakPointWithStatus.RtlpBreakWithStatusInstruction'));
+    const biCtx = await host.getContext();
+    assert.equal(biCtx.readUInt32LE(0xb0), 1, 'EAX = DBG_STATUS_CONTROL_C');
+    await host.skipInt3();
+    await host.continue2();
+    await host.waitFor(() => (sim.state === 'running' ? true : undefined), 2000, 'running');
+  } finally {
+    await done();
+  }
+});
+
+test('iscsi-boot with LoadSymbols stops: every driver load waits for a continue', async () => {
+  const { host, sim, done } = await connect({ scenario: 'iscsi-boot' });
+  try {
+    host.sendReset();
+    const loads: string[] = [];
+    let from = 0;
+    for (let i = 0; i < 3; i++) {
+      const sc = await host.nextStateChange(from);
+      from = sc.index + 1;
+      assert.equal(sc.payload.readUInt32LE(0), 0x3031, 'LoadSymbols');
+      const len = sc.payload.readUInt32LE(0x20);
+      loads.push(sc.payload.subarray(0xf0, 0xf0 + len - 1).toString('latin1'));
+      const base = Number(sc.payload.readBigUInt64LE(0x28) & 0xffffffffn);
+      assert.equal(base, sim.machine.image.modules.find((m) => loads[i].endsWith(m.spec.baseName))?.spec.base);
+      await host.continue2();
+    }
+    assert.deepEqual(loads, [
+      '\\WINDOWS\\system32\\DRIVERS\\E1000325.sys',
+      '\\WINDOWS\\system32\\DRIVERS\\sanbootconf.sys',
+      '\\WINDOWS\\system32\\DRIVERS\\msiscsi.sys',
+    ]);
+    await host.waitFor(() => (host.prints.some((p) => p.startsWith('iSCSI boot complete')) ? true : undefined), 5000, 'last line');
+  } finally {
+    await done();
+  }
+});
+
+test('breakpoint on nt!DbgPrint hits; restore, single step, re-insert, continue', async () => {
+  const { host, sim, done } = await connect({
+    scenario: {
+      name: 'bp',
+      *steps() {
+        yield { kind: 'break' };
+        for (let i = 1; i <= 3; i++) yield { kind: 'print', text: `driver line ${i}\n`, from: 'msiscsi' };
+        yield { kind: 'idle', ms: Infinity };
+      },
+    },
+  });
+  try {
+    host.sendReset();
+    const first = await host.nextStateChange(0);
+    const dbgPrint = sim.machine.image.sym('nt!DbgPrint');
+    const wb = await host.request(0x3134, (h) => h.writeBigInt64LE(BigInt(dbgPrint | 0), 0x10));
+    assert.equal(wb.readUInt32LE(8), 0);
+    const handle = wb.readUInt32LE(0x18);
+    assert.ok(handle >= 1 && handle <= 32);
+    assert.equal((await host.readVirtual(dbgPrint, 1)).data[0], 0xcc, 'the target planted 0xCC');
+    await host.skipInt3();
+    await host.continue2();
+    const hit = await host.nextStateChange(first.index + 1);
+    const e = exceptionOf(hit.payload);
+    assert.equal(e.code, 0x80000003);
+    assert.equal(e.pc, dbgPrint);
+    assert.equal(hit.payload[0xcc], 0x55, 'instruction stream shows the original byte (push ebp)');
+    assert.equal(host.prints.filter((p) => p.startsWith('driver line')).length, 0, 'stopped before the first print');
+    const ctx = await host.getContext();
+    const ret = await host.u32(ctx.readUInt32LE(0xc4));
+    const de = sim.machine.image.sym('msiscsi!DriverEntry');
+    assert.ok(ret > de && ret < de + 0x40, 'caller frame is msiscsi!DriverEntry');
+
+    // Restore, single step: EIP moves to the next instruction (mov ebp,esp at DbgPrint+1).
+    const rb = await host.request(0x3135, (h) => h.writeUInt32LE(handle, 0x10));
+    assert.equal(rb.readUInt32LE(8), 0);
+    await host.continue2(true);
+    const step = await host.nextStateChange(hit.index + 1);
+    assert.equal(exceptionOf(step.payload).code, 0x80000004);
+    assert.equal(exceptionOf(step.payload).pc, dbgPrint + 1);
+    const h2 = (await host.request(0x3134, (h) => h.writeBigInt64LE(BigInt(dbgPrint | 0), 0x10))).readUInt32LE(0x18);
+    await host.continue2();
+    await host.waitFor(() => (host.prints.includes('driver line 1\n') ? true : undefined), 3000, 'line 1');
+    const hit2 = await host.nextStateChange(step.index + 1);
+    assert.equal(exceptionOf(hit2.payload).pc, dbgPrint, 'the re-inserted breakpoint hits on the next call');
+    assert.equal((await host.request(0x3135, (h) => h.writeUInt32LE(h2, 0x10))).readUInt32LE(8), 0);
+    assert.equal((await host.request(0x3135, (h) => h.writeUInt32LE(h2, 0x10))).readUInt32LE(8), 0xc0000001, 'empty slot');
+    await host.continue2();
+    await host.waitFor(() => (host.prints.includes('driver line 3\n') ? true : undefined), 3000, 'line 3');
+  } finally {
+    await done();
+  }
+});
+
+test('bugcheck 0x7B: Fatal System Error print, break with status 3, KiBugcheckData, second break with status 4', async () => {
+  const { host, sim, done } = await connect({ scenario: 'bugcheck-7b', loadSymbols: false });
+  try {
+    host.sendReset();
+    const sc = await host.nextStateChange(0);
+    const all = host.prints.join('');
+    assert.ok(all.includes('\n*** Fatal System Error: 0x0000007b\n                       (0xF78A6A94,0xC0000034,0x00000000,0x00000000)\n\n'));
+    assert.ok(all.includes('Timed out waiting for boot disk'));
+    const e = exceptionOf(sc.payload);
+    assert.equal(e.code, 0x80000003);
+    assert.equal(e.pc, sim.machine.image.sym('nt!DbgBreakPointWithStatus.RtlpBreakWithStatusInstruction'));
+    assert.equal((await host.getContext()).readUInt32LE(0xb0), 3, 'EAX = DBG_STATUS_BUGCHECK_FIRST');
+    const ver = await host.request(0x3146);
+    const kdbg = await host.u32(Number(ver.readBigUInt64LE(0x30) & 0xffffffffn));
+    const kibc = Number((await host.readVirtual(kdbg + 0x88, 8)).data.readBigUInt64LE(0) & 0xffffffffn);
+    const data = (await host.readVirtual(kibc, 20)).data;
+    assert.deepEqual([0, 1, 2, 3, 4].map((i) => data.readUInt32LE(4 * i)), [0x7b, 0xf78a6a94, 0xc0000034, 0, 0]);
+    const us = (await host.readVirtual(0xf78a6a94, 8)).data;
+    const arc = (await host.readVirtual(us.readUInt32LE(4), us.readUInt16LE(0))).data.toString('utf16le');
+    assert.equal(arc, '\\ArcName\\multi(0)disk(0)rdisk(0)partition(1)');
+    // Stack: KeBugCheckEx's frame holds the code and parameters.
+    await host.skipInt3();
+    await host.continue2();
+    const second = await host.nextStateChange(sc.index + 1);
+    assert.equal(exceptionOf(second.payload).code, 0x80000003);
+    assert.equal((await host.getContext()).readUInt32LE(0xb0), 4, 'EAX = DBG_STATUS_BUGCHECK_SECOND');
+  } finally {
+    await done();
+  }
+});
+
+test('reboot: on its own (RESET + sync id, lines again) and on the Reboot API', async () => {
+  const { host, sim, done } = await connect({ scenario: 'reboot', rebootDelayMs: 50 });
+  try {
+    let reboots = 0;
+    sim.on('reboot', () => reboots++);
+    host.sendReset();
+    await host.waitFor(() => (host.prints.includes('after reboot 5\n') ? true : undefined), 5000, 'lines after reboot');
+    assert.equal(reboots, 1);
+    assert.ok(host.resetsSeen >= 2, 'each boot starts with a RESET');
+    const idx = host.prints.indexOf('Boot 2\n');
+    assert.ok(idx > host.prints.indexOf('before reboot 5\n'));
+    assert.equal(host.packets.filter((p) => p.id === 0x80800800).length, 2, 'one sync-id packet per boot');
+
+    host.breakIn();
+    const sc = await host.nextStateChange(0);
+    assert.equal(exceptionOf(sc.payload).code, 0x80000003);
+    await host.sendData(2, (() => {
+      const h = Buffer.alloc(56);
+      h.writeUInt32LE(0x313b, 0);
+      return h;
+    })());
+    await host.waitFor(() => (reboots === 2 ? true : undefined), 3000, 'reboot via API');
+    await host.waitFor(() => (host.prints.filter((p) => p === 'after reboot 5\n').length === 2 ? true : undefined), 5000, 'boot 3 lines');
+    assert.equal(sim.boot, 3);
+  } finally {
+    await done();
+  }
+});
