@@ -94,6 +94,8 @@ const HEXNUM = String.raw`(0x[0-9a-fA-F\x60]+|[0-9a-fA-F\x60]+)`;
 interface LineRule {
   /** Which printer the rule belongs to, for documentation and tests. */
   source: 'sanbootconf' | 'microsoft' | 'kernel' | 'debugger';
+  /** Lower-case substrings of which one must occur for the regex to be worth running. */
+  hint?: readonly string[];
   re: RegExp;
   events(m: RegExpExecArray): TranscriptEvent[];
 }
@@ -115,42 +117,51 @@ function splitParams(text: string): string[] {
     .slice(0, 4);
 }
 
+const MS_HINT = ['scsibp', 'scsi bp'];
+
 /** Whole-line rules, tried in order; every matching rule contributes its events. */
 const LINE_RULES: readonly LineRule[] = [
   // --- sanbootconf -------------------------------------------------------------------------
   {
     source: 'sanbootconf',
+    hint: ['initiali'],
     re: /\b(iSCSI Boot Parameter Driver|SAN Boot Configuration Driver) initiali[sz]ing\b/i,
     events: (m) => [{ kind: 'driver-init', driver: 'sanbootconf', text: m[1] }],
   },
   {
     source: 'sanbootconf',
+    hint: ['found ibft at'],
     re: /\bFound iBFT at (?:0x)?([0-9a-fA-F]+)(?: OEM ID "([^"]*)")?(?: OEM table ID "([^"]*)")?/,
     events: (m) => [{ kind: 'ibft-found', driver: 'sanbootconf', address: m[1], oemId: m[2], oemTableId: m[3] }],
   },
   {
     source: 'sanbootconf',
+    hint: ['no ibft'],
     re: /^\s*No iBFT (?:found|available)/i,
     events: () => [{ kind: 'ibft-missing', driver: 'sanbootconf' }],
   },
-  { source: 'sanbootconf', re: /\bNo SAN boot method detected\b/i, events: () => [{ kind: 'no-san-boot' }] },
+  { source: 'sanbootconf', hint: ['no san boot'], re: /\bNo SAN boot method detected\b/i, events: () => [{ kind: 'no-san-boot' }] },
   {
     source: 'sanbootconf',
+    hint: [' boot via '],
     re: /^\s*(iSCSI|AoE|SRP) boot via (\S+)/,
     events: (m) => [{ kind: 'boot-via', label: m[1], via: m[2] }],
   },
   {
     source: 'sanbootconf',
+    hint: ['found ibft '],
     re: /\bFound iBFT (Initiator|NIC|target) (\d+):?/i,
     events: (m) => [{ kind: 'block', block: m[1].toLowerCase() as BlockKind, index: Number(m[2]) }],
   },
   {
     source: 'sanbootconf',
+    hint: ['found nic with mac'],
     re: new RegExp(String.raw`\bFound NIC with MAC address\s+${MAC}(?:\s+at\s+"([^"]*)")?`),
     events: (m) => [{ kind: 'nic-seen', mac: normaliseMac(m[1]), name: m[2] ?? '' }],
   },
   {
     source: 'sanbootconf',
+    hint: ['ibft nic '],
     re: /\biBFT NIC (\d+) is (interface|PDO|NetCfgInstanceId)\s+"?([^"]*)"?/,
     events: (m) => [
       {
@@ -163,79 +174,94 @@ const LINE_RULES: readonly LineRule[] = [
   },
   {
     source: 'sanbootconf',
+    hint: ['nic list'],
     re: /\bCould not fetch NIC list\b.*/i,
     events: (m) => [{ kind: 'nic-list-failed', text: m[0] }],
   },
   {
     source: 'sanbootconf',
+    hint: ['waiting for san'],
     re: /\bWaiting for SAN (?:system|boot) disk \(attempt (\d+)\)/i,
     events: (m) => [{ kind: 'waiting-for-disk', attempt: Number(m[1]) }],
   },
   {
     source: 'sanbootconf',
+    hint: ['found san', 'found system disk'],
     re: /\b(?:Found SAN (?:system|boot) disk|Found system disk at "([^"]*)")/i,
     events: (m) => [{ kind: 'boot-disk-found', name: m[1] }],
   },
-  { source: 'sanbootconf', re: /\bGiving up waiting for SAN (?:system|boot) disk\b/i, events: () => [{ kind: 'gave-up' }] },
+  { source: 'sanbootconf', hint: ['giving up'], re: /\bGiving up waiting for SAN (?:system|boot) disk\b/i, events: () => [{ kind: 'gave-up' }] },
   // --- Microsoft iSCSI initiator boot ----------------------------------------------------------
   {
     source: 'microsoft',
+    hint: MS_HINT,
     re: /\bi?scsi\s*BP\b.*\b(?<!\bno\s+)(?:iBFT?|iSCSI Boot Firmware)\s*(?:Table\s*)?(?:found|located)(?:\s+at)?(?:\s+(?:PA|address|physical address))?\s*[:=]?\s*(?:0x)?([0-9a-fA-F]{4,16})?/i,
     events: (m) => [{ kind: 'ibft-found', driver: 'microsoft', address: m[1] }],
   },
   {
     source: 'microsoft',
+    hint: MS_HINT,
     re: /\bi?scsi\s*BP\b.*\b(?:no\s+iBFT?\s*(?:table\s*)?(?:found|present)|iBFT?\s*(?:table\s*)?not\s+(?:found|present)|(?:could\s+not|cannot|unable\s+to)\s+(?:find|locate)\s+(?:the\s+)?iBFT?)/i,
     events: () => [{ kind: 'ibft-missing', driver: 'microsoft' }],
   },
   {
     source: 'microsoft',
+    hint: MS_HINT,
     re: /\bi?scsi\s*BP\b.*\b(?:(?:no|could not find|cannot find|unable to find|failed to find)\s+(?:a\s+)?(?:matching\s+)?(?:NIC|adapter|network adapter)|NIC\s+not\s+found)\b.*/i,
     events: (m) => [{ kind: 'ms-nic-not-found', text: m[0] }],
   },
   {
     source: 'microsoft',
+    hint: ['connection pool'],
     re: /\bboot\s+connection\s+pool\b.*/i,
     events: (m) => [{ kind: 'connection-pool', text: m[0] }],
   },
   {
     source: 'microsoft',
+    hint: ['waiting'],
     re: /\bWaiting\s+(\d+)\s+seconds?\s+for\s+(?:the\s+)?boot\s+disk/i,
     events: (m) => [{ kind: 'waiting-for-disk', seconds: Number(m[1]) }],
   },
   {
     source: 'microsoft',
+    hint: ['boot status'],
     re: /\biSCSI\s+Boot\s+Status\s*[:=]?\s*(0x[0-9a-fA-F]+|-?\d+)/i,
     events: (m) => [{ kind: 'boot-status', value: parseNumber(m[1], true) ?? -1, text: m[1] }],
   },
   // --- kernel / debugger -----------------------------------------------------------------------
   {
     source: 'kernel',
+    hint: ['fatal system error'],
     re: /\*\*\*\s*Fatal System Error:\s*(0x[0-9a-fA-F`]+)\s*(?:\(([^)]*)\)?)?/i,
     events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2] ?? ''), form: 'fatal' }],
   },
   {
     source: 'kernel',
+    hint: ['stop:'],
     re: /\*\*\*\s*STOP:\s*(0x[0-9a-fA-F`]+)\s*(?:\(([^)]*)\)?)?/i,
     events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2] ?? ''), form: 'stop' }],
   },
   {
     source: 'debugger',
+    hint: ['bugcheck'],
     re: new RegExp(String.raw`^\s*BugCheck\s+${HEXNUM}\s*,\s*\{([^}]*)\}?`, 'i'),
     events: (m) => [{ kind: 'bugcheck', code: parseNumber(m[1]) ?? 0, params: splitParams(m[2]), form: 'windbg' }],
   },
   {
     source: 'kernel',
+    hint: ['0x'],
     re: /^\s*\(\s*(0x[0-9a-fA-F`]+(?:\s*,\s*0x[0-9a-fA-F`]+){0,3})\s*\)?\s*$/,
     events: (m) => [{ kind: 'bugcheck-params', params: splitParams(m[1]) }],
   },
   {
     source: 'kernel',
+    hint: ['driver at fault'],
     re: /\bDriver at fault:\s*([^\s]+?)\.?\s*$/i,
     events: (m) => [{ kind: 'driver-at-fault', driver: m[1] }],
   },
   {
     source: 'debugger',
+    hint: ['break instruction'],
     re: /\bBreak instruction exception - code 80000003\b/i,
     events: () => [{ kind: 'break-exception' }],
   },
@@ -310,7 +336,9 @@ export function classifyLine(message: string, ctx: ClassifyContext): TranscriptE
   if (message.length === 0) return events;
   // Keep pathological lines (a megabyte of noise without a line break) cheap.
   const text = message.length > 4096 ? message.slice(0, 4096) : message;
+  const lower = text.toLowerCase();
   for (const rule of LINE_RULES) {
+    if (rule.hint && !rule.hint.some((h) => lower.includes(h))) continue;
     const m = rule.re.exec(text);
     if (m) events.push(...rule.events(m));
   }
@@ -319,7 +347,7 @@ export function classifyLine(message: string, ctx: ClassifyContext): TranscriptE
     const key = f ? FIELD_NAMES[f[1].trim().toLowerCase()] : undefined;
     if (f && key) events.push({ kind: 'field', key, value: f[2].trim() });
   }
-  if (MS_PREFIX.test(text)) {
+  if (MS_HINT.some((h) => lower.includes(h)) && MS_PREFIX.test(text)) {
     events.push({ kind: 'ms-line' });
     let rest = text;
     for (const rule of MS_VALUE_RULES) {
