@@ -254,7 +254,8 @@ export interface Target {
   // State while stopped.
   stackTrace(startFrame: number, levels: number): Promise<{ frames: Frame[]; totalFrames?: number }>;
   scopes(frameIndex: number): Promise<Scope[]>;
-  /** Set a variable shown in a scope; `path` is the names from the scope root to the variable. */
+  /** Set a variable shown in a scope; `path` is the names from the scope down to the variable,
+   *  path[0] being the scope's name: e.g. ['Registers', 'eax'] or ['Registers', 'eflags', 'ZF']. */
   setVariable(frameIndex: number, path: string[], value: string): Promise<TargetVariable>;
   evaluate(expression: string, frameIndex: number | undefined, context: string | undefined): Promise<EvaluateResult>;
   readMemory(address: bigint, count: number): Promise<MemoryReadResult>;
