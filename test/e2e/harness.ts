@@ -217,17 +217,35 @@ export class Workbench {
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
   }
 
-  /** F1, type the command's title, Enter on the matching entry. */
-  async runCommand(title: string): Promise<void> {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('F1');
+  /** F1, type the command's title, Enter on the matching entry. Retried while the workbench is
+   *  still registering commands (right after start the palette can come up empty). */
+  async runCommand(title: string, timeoutMs = 30000): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 10000 });
+    const match = title.replace(/(\.\.\.|…)$/, '');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.focusWorkbench();
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.fill(`>${match}`);
+        await this.page.locator('.quick-input-list .monaco-list-row', { hasText: match }).first().waitFor({ timeout: 3000 });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          await this.screenshot(`failed-command-${match}`).catch(() => undefined);
+          throw new Error(`command "${title}" not found in the palette: ${(err as Error).message}`);
+        }
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+      }
+    }
     await this.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10000 }).catch(() => undefined);
+    // Done when the palette closed or was replaced by the command's own quick pick.
+    await waitFor(async () => {
+      const visible = await input.isVisible().catch(() => false);
+      return !visible || !(await input.inputValue().catch(() => '')).startsWith('>') || undefined;
+    }, 10000, `the palette to run "${title}"`).catch(() => undefined);
   }
 
   /** Labels in a quick pick opened by `command` (then closed with Escape). */
