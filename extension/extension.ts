@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerLanguageClient, stopLanguageClient } from './languageClient';
+import { registerDebugAdapter } from './debugAdapter';
 
 /** Activation is a flat list of registrations; each feature lives in its own module. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -7,6 +8,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(channel);
   channel.appendLine('BootDbg activated');
   registerLanguageClient(context, channel);
+  registerDebugAdapter(context, channel);
 }
 
 export function deactivate(): Thenable<void> | undefined {
