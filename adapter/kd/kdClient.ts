@@ -31,7 +31,6 @@ import {
   memoryParams,
   NO_REPLY_APIS,
   STATUS,
-  StateChange,
 } from './kdStructs';
 
 export interface KdClientOptions {
@@ -161,6 +160,7 @@ export class KdClient extends EventEmitter {
       const reply = new Promise<Manipulate>((resolve, reject) => {
         this.pendingReply = { api, resolve, reject };
       });
+      reply.catch(() => undefined); // a failed send rejects it before anyone awaits it
       try {
         await this.link.send(PacketType.StateManipulate, payload);
       } catch (e) {

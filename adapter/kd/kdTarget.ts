@@ -31,7 +31,7 @@ import {
 import { describePort, KdTransport, openKdTransport, parsePortSpec, PortSpec, TransportError } from './kdTransport';
 import { KdLink } from './kdLink';
 import { hex32, KdClient } from './kdClient';
-import { Arch, DBG_CONTINUE, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange, StateChangeKind } from './kdStructs';
+import { Arch, DBG_CONTINUE, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange } from './kdStructs';
 import { KdTranscript, defaultTranscriptPath } from './kdTranscript';
 import { bugcheckAnalysis, bugcheckHex, bugcheckTitle, lookupBugcheck, parseFatalSystemError } from './bugcheckCodes';
 import { KernelModule, SymbolTable, walkModuleList } from './kdSymbols';
@@ -1131,7 +1131,7 @@ export class KdTarget extends TargetEmitter implements Target {
         const t = await this.symbols.format(i.target).catch(() => undefined);
         if (t) text += ` (${t})`;
       }
-      out.push({ address: i.ip, instructionBytes: [...i.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), instruction: text, symbol });
+      out.push({ address: i.ip, instructionBytes: i.bytes, instruction: text, symbol, invalid: i.invalid });
     }
     return out;
   }
