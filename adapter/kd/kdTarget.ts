@@ -102,6 +102,8 @@ interface KdBreakpoint {
   address?: bigint;
   /** Handle in the target's breakpoint table while planted. */
   handle?: number;
+  /** The instruction byte the target replaced with 0xCC. */
+  original?: number;
   message?: string;
 }
 
@@ -162,6 +164,9 @@ export class KdTarget extends TargetEmitter implements Target {
   private nextBpId = 1;
   private ops: Promise<unknown> = Promise.resolve();
   private stopCount = 0;
+  /** A stop was reported to the UI and not yet followed by `continued`. */
+  private uiStopped = false;
+  private sessionStarted = false;
 
   constructor(
     readonly config: KdConfig,
@@ -279,11 +284,19 @@ export class KdTarget extends TargetEmitter implements Target {
   }
 
   private onSessionRestart(): void {
-    // The target rebooted: everything we knew about it is stale.
+    // A sync-id packet: the target (re)started its debugger session. The first one after opening
+    // the port is just a booting target; after we have talked to it, it means a reboot.
+    const known = this.client?.version !== undefined || this.sessionStarted;
+    this.sessionStarted = true;
+    if (!known) {
+      this.note('Target debugger session started (boot).');
+      return;
+    }
     this.note('The target restarted its debugger session (reboot); resynchronised.');
     this.console('Target rebooted: debugger session resynchronised.\n', 'important');
     this.forgetTarget();
-    if (this.state === 'stopped') this.emit('continued');
+    if (this.uiStopped) this.emit('continued');
+    this.uiStopped = false;
     this.state = 'running';
     this.emit('linkState', { state: 'running', detail: this.detail });
   }
@@ -319,11 +332,11 @@ export class KdTarget extends TargetEmitter implements Target {
     this.transport = undefined;
     this.link = undefined;
     this.client = undefined;
-    const wasStopped = this.state === 'stopped';
     this.forgetTarget();
     this.state = 'disconnected';
     this.emit('linkState', { state: 'disconnected', detail: this.detail });
-    if (wasStopped) this.emit('continued');
+    if (this.uiStopped) this.emit('continued');
+    this.uiStopped = false;
     this.beginWaiting(true);
     this.state = 'disconnected';
     this.scheduleReconnect();
@@ -668,6 +681,7 @@ export class KdTarget extends TargetEmitter implements Target {
     const where = await this.symbols.format(sc.programCounter).catch(() => undefined);
     this.note(`${where ?? '0x' + sc.programCounter.toString(16)}:`);
     this.stopCount++;
+    this.uiStopped = true;
     this.emit('linkState', { state: 'stopped', detail: this.detail });
     if (!this.configured) this.deferredStop = ev;
     else this.emit('stopped', ev);
@@ -709,10 +723,10 @@ export class KdTarget extends TargetEmitter implements Target {
     const c = this.requireClient();
     this.context = undefined;
     this.special = undefined;
-    const wasStopped = this.state === 'stopped';
     this.state = 'running';
     await c.continue2(trace, DBG_CONTINUE);
-    if (wasStopped) {
+    if (this.uiStopped) {
+      this.uiStopped = false;
       this.emit('continued');
       this.emit('linkState', { state: 'running', detail: this.detail });
     }
@@ -720,6 +734,7 @@ export class KdTarget extends TargetEmitter implements Target {
 
   continue(): Promise<void> {
     return this.exclusive(async () => {
+      if (this.state === 'running') return; // already running: nothing to do
       this.requireStopped();
       this.note('g');
       await this.resume(false);
@@ -768,7 +783,7 @@ export class KdTarget extends TargetEmitter implements Target {
 
   /** Length of a call instruction at `ip`, undefined when it is not a call. */
   private async callLength(ip: bigint): Promise<number | undefined> {
-    const code = (await this.requireClient().readVirtual(ip, 16)).data;
+    const code = this.unshadow(ip, (await this.requireClient().readVirtual(ip, 16)).data);
     const insns = disassembleForKd(code, ip, 1, this.requireClient().arch);
     const first = insns[0];
     if (first && first.flow === 'call') return first.length;
@@ -801,7 +816,8 @@ export class KdTarget extends TargetEmitter implements Target {
       this.forgetTarget();
       this.state = 'running';
       await c.reboot();
-      this.emit('continued');
+      if (this.uiStopped) this.emit('continued');
+      this.uiStopped = false;
       this.emit('linkState', { state: 'running', detail: this.detail });
     });
   }
@@ -812,6 +828,9 @@ export class KdTarget extends TargetEmitter implements Target {
   private async plant(bp: KdBreakpoint): Promise<void> {
     if (bp.address === undefined || bp.handle !== undefined) return;
     try {
+      // Remember the byte under the 0xCC so memory views and disassembly show the real code.
+      const orig = await this.requireClient().readVirtual(bp.address, 1);
+      if (orig.data.length === 1 && orig.data[0] !== 0xcc) bp.original = orig.data[0];
       bp.handle = await this.requireClient().writeBreakpoint(bp.address);
       bp.message = undefined;
     } catch (e) {
@@ -837,6 +856,20 @@ export class KdTarget extends TargetEmitter implements Target {
       if (bp.handle !== undefined) await this.requireClient().restoreBreakpoint(bp.handle).catch(() => false);
       bp.handle = undefined;
     }
+  }
+
+  /** Memory as the program sees it: our planted 0xCC bytes replaced by the original bytes. */
+  private unshadow(address: bigint, data: Buffer): Buffer {
+    let out = data;
+    for (const bp of this.bps) {
+      if (bp.handle === undefined || bp.address === undefined || bp.original === undefined) continue;
+      const off = bp.address - address;
+      if (off >= 0n && off < BigInt(data.length) && data[Number(off)] === 0xcc) {
+        if (out === data) out = Buffer.from(data);
+        out[Number(off)] = bp.original;
+      }
+    }
+    return out;
   }
 
   private bpResult(bp: KdBreakpoint): BreakpointResult {
@@ -1076,7 +1109,7 @@ export class KdTarget extends TargetEmitter implements Target {
     return this.exclusive(async () => {
       const c = this.requireStopped();
       const r = await c.readVirtual(address, count);
-      return { data: r.data, unreadableBytes: count - r.data.length };
+      return { data: this.unshadow(address, r.data), unreadableBytes: count - r.data.length };
     });
   }
 
@@ -1094,7 +1127,8 @@ export class KdTarget extends TargetEmitter implements Target {
       const back = instructionOffset < 0 ? -instructionOffset * 15 : 0;
       const start = address - BigInt(back);
       const span = back + Math.max(instructionOffset, 0) * 15 + instructionCount * 15 + 16;
-      const mem = await c.readVirtual(start, span);
+      const raw = await c.readVirtual(start, span);
+      const mem = { data: this.unshadow(start, raw.data) };
       let insns = disassembleForKd(mem.data, start, instructionCount + Math.abs(instructionOffset) + back, c.arch);
       if (back > 0) {
         const at = insns.findIndex((i) => i.ip === address);
