@@ -1,10 +1,12 @@
 import { ConfigError, type Target, type TargetFactory, type TargetHost } from './target';
 import { createGdbTarget } from '../gdb/gdbTarget';
+import { createKdTarget } from '../kd/kdTarget';
 
 
 /** Debug type → factory. The one place that knows which debuggers exist. */
 const FACTORIES: Record<string, TargetFactory> = {
   'gdb-remote': createGdbTarget,
+  'windows-kd': createKdTarget,
 
 };
 
