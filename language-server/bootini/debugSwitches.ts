@@ -4,13 +4,12 @@
  */
 import type { BootDbgSettings } from '../languageFeatures';
 import type { OsEntry, Switch } from './parser';
-import { findSwitch } from './switchTable';
 
 /** Switches that configure the kernel debugger (removed from a copy before new ones are added). */
 export const DEBUG_SWITCH_NAMES: ReadonlySet<string> = new Set(['DEBUG', 'DEBUGPORT', 'BAUDRATE', 'CHANNEL', 'NODEBUG', 'CRASHDEBUG', 'BREAK', 'TARGETNAME']);
 
 export function canonicalName(sw: Switch): string {
-  return findSwitch(sw.upper)?.name ?? sw.upper;
+  return sw.canonical;
 }
 
 export function hasSwitch(e: OsEntry, name: string, value?: string): boolean {

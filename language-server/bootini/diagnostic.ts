@@ -69,8 +69,20 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Candidates within a small edit distance, closest first. */
+const closestCache = new Map<string, string[]>();
+
+/** Candidates within a small edit distance, closest first (memoised: the same typo recurs). */
 export function closest(word: string, candidates: readonly string[], maxDistance = 2, limit = 3): string[] {
+  const key = `${maxDistance}/${limit}/${word.toLowerCase()}/${candidates.length}/${candidates[0] ?? ''}`;
+  const hit = closestCache.get(key);
+  if (hit) return hit;
+  const result = closestUncached(word, candidates, maxDistance, limit);
+  if (closestCache.size > 2000) closestCache.clear();
+  closestCache.set(key, result);
+  return result;
+}
+
+function closestUncached(word: string, candidates: readonly string[], maxDistance: number, limit: number): string[] {
   return candidates
     .map((c) => ({ c, d: editDistance(word, c) }))
     .filter((x) => x.d <= maxDistance && x.d > 0)

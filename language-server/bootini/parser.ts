@@ -7,6 +7,7 @@
  * position so rules, hovers and fixes can point at it. All ranges lie on one line.
  */
 import type { Position, Range } from 'vscode-languageserver-types';
+import { findSwitch } from './switchTable';
 
 export type SectionKind = 'bootLoader' | 'operatingSystems' | 'debug' | 'unknown';
 
@@ -48,6 +49,8 @@ export interface Switch {
   /** Name without the slash, as written. */
   name: string;
   upper: string;
+  /** The switch-table name (aliases resolved), or `upper` for an unknown switch. */
+  canonical: string;
   separator?: '=' | ':';
   value?: string;
   range: Range; // the whole `/name=value`
@@ -352,9 +355,11 @@ function parseSwitches(raw: string, ln: number, from: number, e: OsEntry): void 
       while (j < raw.length && raw[j] !== ' ' && raw[j] !== '\t' && raw[j] !== '/') j++;
       const token = raw.slice(i + 1, j);
       const sepAt = token.search(/[=:]/);
+      const upper = (sepAt >= 0 ? token.slice(0, sepAt) : token).toUpperCase();
       const sw: Switch = {
         name: sepAt >= 0 ? token.slice(0, sepAt) : token,
-        upper: (sepAt >= 0 ? token.slice(0, sepAt) : token).toUpperCase(),
+        upper,
+        canonical: findSwitch(upper)?.name ?? upper,
         range: range(ln, i, j),
         nameRange: range(ln, i, i + 1 + (sepAt >= 0 ? sepAt : token.length)),
       };

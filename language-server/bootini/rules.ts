@@ -491,6 +491,7 @@ const switches: Rule = {
   check({ doc }) {
     const out: Diagnostic[] = [];
     const allNames = SWITCHES.map((s) => s.name);
+    const redirect = findKey(doc, 'redirect')?.value.toUpperCase();
     for (const e of doc.entries) {
       if (e.continuation || e.switchesOnly || e.comment) continue;
       for (const st of e.stray) {
@@ -554,7 +555,6 @@ const switches: Rule = {
         out.push(diag('bootini/conflicting-switches', Warning, nd.range, '/nodebug overrides /debugport and /baudrate: the kernel debugger is off for this entry. Remove /nodebug to debug.'));
       }
       // EMS and the debugger cannot share a COM port.
-      const redirect = findKey(doc, 'redirect')?.value.toUpperCase();
       const port = switchValue(e, 'DEBUGPORT')?.toUpperCase();
       if (hasSwitch(e, 'REDIRECT') && redirect && port && redirect === port && debuggerState(e) !== 'off') {
         const sw = e.switches.find((s) => canonicalName(s) === 'DEBUGPORT')!;

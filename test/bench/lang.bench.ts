@@ -1,0 +1,131 @@
+// Language-server benchmarks: each feature call on a large document against the floor of merely
+// splitting the same text into lines, measured in the same run (median of several runs each).
+// Shared by the boot.ini and .vmx languages: add a language's benchmarks to `benchmarks` below.
+import type { Benchmark, BenchResult } from './benchTypes';
+import { bootIniFeatures } from '../../language-server/bootini';
+import { isolatedContext, type DocumentInput, type LanguageFeatures } from '../../language-server/languageFeatures';
+
+/** Median wall time of `runs` calls of `f`, in ms (after `warmup` untimed calls). */
+export function medianMs(f: () => unknown, runs = 25, warmup = 5): number {
+  for (let i = 0; i < warmup; i++) f();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** The baseline every language benchmark is measured against: splitting the text into lines. */
+export function splitLinesMs(text: string, runs = 25): number {
+  return medianMs(() => text.split(/\r\n|\r|\n/), runs);
+}
+
+/**
+ * A document input whose text differs on every call (a trailing blank line toggles), so per-text
+ * parse caches cannot turn the measurement into a lookup.
+ */
+export function freshInputs(uri: string, text: string): () => DocumentInput {
+  const ctx = isolatedContext();
+  let n = 0;
+  return () => ({ uri, text: n++ % 2 === 0 ? text : text + '\r\n', ctx });
+}
+
+/** Measures `f` on fresh inputs of `text` against splitting `text` into lines. */
+export function againstSplit(text: string, f: (doc: DocumentInput) => unknown, uri: string, note: string): BenchResult {
+  const next = freshInputs(uri, text);
+  const value = medianMs(() => f(next()));
+  const baseline = splitLinesMs(text);
+  return { value, baseline, note };
+}
+
+/** A large but realistic boot.ini: many entries with switches, some of them wrong. */
+export function largeBootIni(entries: number): string {
+  const lines = ['[boot loader]', 'timeout=30', 'default=multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS', 'redirect=COM2', '[operating systems]'];
+  const switchSets = [
+    '/fastdetect /noexecute=optin',
+    '/fastdetect /debug /debugport=com1 /baudrate=115200 /break',
+    '/3GB /userva=3030 /pae',
+    '/safeboot:minimal /sos /bootlog /noguiboot',
+    '/debug /debugport=1394 /channel=12',
+    '/baudrate=12345 /fastdetct /nodebug /debug',
+    '/redirect /maxmem=512 /numproc=2',
+  ];
+  for (let i = 0; i < entries; i++) {
+    const p = `multi(0)disk(0)rdisk(${i % 4})partition(${1 + (i % 7)})\\WINDOWS${i % 10 === 0 ? '' : i}`;
+    lines.push(`${p}="Windows XP entry ${i}" ${switchSets[i % switchSets.length]}`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+const LANG = (f: LanguageFeatures) => f;
+const bootIni = LANG(bootIniFeatures);
+const BIG_BOOT_INI_ENTRIES = 10_000;
+const LARGE_BOOT_INI_ENTRIES = 1_000;
+
+export const benchmarks: Benchmark[] = [
+  {
+    id: 'lang.bootini-diagnostics-10k',
+    what: `boot.ini diagnostics, ${BIG_BOOT_INI_ENTRIES.toLocaleString('en')}-entry file, vs splitting it into lines`,
+    unit: 'ms',
+    goal: 'value <= 200 ms (scale check)',
+    async run() {
+      const text = largeBootIni(BIG_BOOT_INI_ENTRIES);
+      let count = 0;
+      const r = againstSplit(text, (doc) => (count = bootIni.diagnostics(doc).length), 'file:///bench/boot.ini', '');
+      return { ...r, note: `${text.length} chars, ${count} diagnostics, median of 25` };
+    },
+  },
+  {
+    id: 'lang.bootini-completion-10k',
+    what: 'boot.ini switch completion on the last line of the same file (parse included), vs splitting it into lines',
+    unit: 'ms',
+    goal: 'value <= 50 ms (scale check)',
+    async run() {
+      const text = largeBootIni(BIG_BOOT_INI_ENTRIES);
+      const lines = text.split('\r\n');
+      const line = lines.length - 2;
+      const position = { line, character: lines[line].length };
+      let count = 0;
+      const r = againstSplit(text, (doc) => (count = bootIni.completions!(doc, position).length), 'file:///bench/boot.ini', '');
+      return { ...r, note: `${count} items, median of 25` };
+    },
+  },
+  {
+    id: 'lang.bootini-diagnostics-1k',
+    what: `boot.ini diagnostics, ${LARGE_BOOT_INI_ENTRIES.toLocaleString('en')}-entry file (100× what NTLDR can show), vs splitting it into lines`,
+    unit: 'ms',
+    goal: 'value <= 20 ms',
+    async run() {
+      const text = largeBootIni(LARGE_BOOT_INI_ENTRIES);
+      let count = 0;
+      const r = againstSplit(text, (doc) => (count = bootIni.diagnostics(doc).length), 'file:///bench/boot.ini', '');
+      return { ...r, note: `${count} diagnostics, median of 25` };
+    },
+  },
+  {
+    id: 'lang.bootini-completion-1k',
+    what: 'boot.ini switch completion on the last line of the 1,000-entry file (parse included), vs splitting it into lines',
+    unit: 'ms',
+    goal: 'value <= 5 ms',
+    async run() {
+      const text = largeBootIni(LARGE_BOOT_INI_ENTRIES);
+      const lines = text.split('\r\n');
+      const line = lines.length - 2;
+      const position = { line, character: lines[line].length };
+      return againstSplit(text, (doc) => bootIni.completions!(doc, position), 'file:///bench/boot.ini', 'median of 25');
+    },
+  },
+  {
+    id: 'lang.bootini-diagnostics-typical',
+    what: 'boot.ini diagnostics, typical 8-line file, vs splitting it into lines',
+    unit: 'ms',
+    goal: 'value <= 1 ms',
+    async run() {
+      const text = largeBootIni(3);
+      return againstSplit(text, (doc) => bootIni.diagnostics(doc), 'file:///bench/boot.ini', 'median of 25');
+    },
+  },
+];
