@@ -9,9 +9,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BootReportBuilder, buildReport } from '../language-server/transcript/iscsiBootReport';
+import { BootReportBuilder, buildSessionReports } from '../language-server/transcript/iscsiBootReport';
 import { redactedFileName, redactTranscript } from '../language-server/transcript/redact';
-import { reportToMarkdown } from '../language-server/transcript/reportMarkdown';
+import { reportToMarkdown, sessionsToMarkdown } from '../language-server/transcript/reportMarkdown';
 
 const REPORT_SCHEME = 'bootdbg-report';
 const LIVE_PATH = '/live-session.md';
@@ -30,7 +30,7 @@ class ReportProvider implements vscode.TextDocumentContentProvider {
     const source = vscode.Uri.parse(decodeURIComponent(uri.query));
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.toString());
     if (!doc) return `# iSCSI boot report\n\nThe transcript ${source.fsPath} is not open any more.\n`;
-    return reportToMarkdown(buildReport(doc.getText()), { title: `iSCSI boot report — ${path.basename(source.fsPath)}` });
+    return sessionsToMarkdown(buildSessionReports(doc.getText()), { title: `iSCSI boot report — ${path.basename(source.fsPath)}` });
   }
 
   /** Re-render the report of `source` if its preview is open. */

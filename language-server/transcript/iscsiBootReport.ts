@@ -118,6 +118,8 @@ export interface IscsiBootReport {
   bugcheck?: ReportBugcheck;
   breakLine?: number;
   noSanBootLine?: number;
+  /** First line of this boot (a transcript may hold several: the debugger reconnects per boot). */
+  firstLine: number;
   /** Number of lines seen, the last non-empty one, and how many had binary noise removed. */
   lineCount: number;
   lastTextLine: number;
@@ -130,8 +132,9 @@ export type SectionId = 'summary' | 'ibft' | 'initiator' | `nic:${number}` | `ta
 
 const CHAP_TYPES: readonly ChapType[] = ['none', 'one-way', 'mutual'];
 
-function emptyReport(): IscsiBootReport {
+function emptyReport(firstLine = 0): IscsiBootReport {
   return {
+    firstLine,
     path: 'unknown',
     drivers: [],
     ibft: {},
@@ -236,6 +239,23 @@ function explainStatusParam(bc: ReportBugcheck): void {
   bc.statusParam = { index, value: low, name: st?.name, meaning: st?.meaning };
 }
 
+/** Lines that begin a debugger session: BootDbg's header, WinDbg's (re)connect messages. */
+const SESSION_START = /^(?:BootDbg transcript\b|Connected to Windows\b|Kernel Debugger connection established)/;
+
+/** Has this boot printed anything the report is about (so a reconnect means a new boot)? */
+function hasBootContent(r: IscsiBootReport): boolean {
+  return (
+    r.drivers.length > 0 ||
+    r.ibft.found !== undefined ||
+    r.ibft.missingLine !== undefined ||
+    r.nics.length > 0 ||
+    r.targets.length > 0 ||
+    r.bugcheck !== undefined ||
+    r.bootStatus !== undefined ||
+    r.bootDisk !== undefined
+  );
+}
+
 type Block =
   | { kind: 'initiator'; item: ReportInitiator }
   | { kind: 'nic'; item: ReportNic }
@@ -246,7 +266,8 @@ type Block =
  * from a live session (`addText`, which reassembles lines split across DbgPrint packets).
  */
 export class BootReportBuilder {
-  private readonly r = emptyReport();
+  private r = emptyReport();
+  private readonly sessions: IscsiBootReport[] = [this.r];
   private block: Block | undefined;
   private nextLine = 0;
   private partial = '';
@@ -258,6 +279,7 @@ export class BootReportBuilder {
   addLine(raw: string): TranscriptEvent[] {
     const line = this.nextLine++;
     const { message, noisy } = cleanLine(raw);
+    if (SESSION_START.test(message) && hasBootContent(this.r)) this.startSession(line);
     const r = this.r;
     r.lineCount = this.nextLine;
     if (noisy) r.noisyLines++;
@@ -296,9 +318,21 @@ export class BootReportBuilder {
     }
   }
 
-  /** The report so far (a live view; do not mutate). */
+  /** The report of the current (last) boot so far (a live view; do not mutate). */
   get report(): IscsiBootReport {
     return this.r;
+  }
+
+  /** One report per boot in the transcript, in order; the last is `report`. */
+  get reports(): readonly IscsiBootReport[] {
+    return this.sessions;
+  }
+
+  private startSession(line: number): void {
+    this.r = emptyReport(line);
+    this.sessions.push(this.r);
+    this.block = undefined;
+    this.bugcheckAwaitingParams = false;
   }
 
   private mark(line: number, section: SectionId): void {
@@ -641,11 +675,17 @@ function applyTargetField(t: ReportTarget, key: FieldKey, value: string, line: n
   }
 }
 
-/** The report of a whole transcript. */
+/** The report of the last boot in a transcript. */
 export function buildReport(text: string): IscsiBootReport {
+  const reports = buildSessionReports(text);
+  return reports[reports.length - 1];
+}
+
+/** One report per boot: a new boot starts where the debugger (re)connects after boot output. */
+export function buildSessionReports(text: string): readonly IscsiBootReport[] {
   const b = new BootReportBuilder();
   for (const raw of splitRawLines(text)) b.addLine(raw);
-  return b.report;
+  return b.reports;
 }
 
 /** Gateway and subnet checks shared by diagnostics and the markdown. */

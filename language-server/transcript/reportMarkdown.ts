@@ -5,6 +5,7 @@
 import { inaccessibleBootDeviceCauses } from './bugcheckNames';
 import {
   bootDiskArrived,
+  buildReport,
   iscsiBootAttempted,
   nicPresentGateway,
   type IscsiBootReport,
@@ -213,4 +214,20 @@ export function reportToMarkdown(r: IscsiBootReport, o: MarkdownOptions & { titl
   }
   if (r.bugcheck) parts.push(bugcheckMarkdown(r.bugcheck, o));
   return parts.join('\n\n') + '\n';
+}
+
+/** Every boot of a transcript (usually one) as one markdown document. */
+export function sessionsToMarkdown(reports: readonly IscsiBootReport[], o: MarkdownOptions & { title?: string } = {}): string {
+  if (reports.length <= 1) return reportToMarkdown(reports[0] ?? buildEmpty(), o);
+  const title = o.title ?? 'iSCSI boot report';
+  const parts = [`# ${title}`, `_${reports.length} boots in this transcript; the last one is the current._`];
+  reports.forEach((r, i) => {
+    const body = reportToMarkdown(r, { ...o, title: `Boot ${i + 1}${at(r.firstLine, o)}` }).replace(/^# /, '## ').replace(/^#### /gm, '### ');
+    parts.push(body.trimEnd());
+  });
+  return parts.join('\n\n') + '\n';
+}
+
+function buildEmpty(): IscsiBootReport {
+  return buildReport('');
 }

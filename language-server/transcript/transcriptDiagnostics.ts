@@ -36,6 +36,8 @@ export interface DiagnosticInput {
   lines: string[];
   report: IscsiBootReport;
   ctx: WorkspaceContext;
+  /** First line of the next boot in the same transcript, when this is not the last one. */
+  nextBootLine?: number;
 }
 
 function lineRange(lines: string[], line: number): Range {
@@ -241,9 +243,13 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
         last,
         DiagnosticSeverity.Warning,
         TRANSCRIPT_CODES.truncated,
-        `The transcript stops (line ${last + 1}) before the boot disk arrived: the capture ended early or the machine hung while ${
-          r.waitingForDisk ? 'waiting for the iSCSI disk' : 'setting up the iSCSI boot'
-        }. Send the whole transcript, up to the bugcheck or the desktop.`,
+        input.nextBootLine !== undefined
+          ? `This boot stops (line ${last + 1}) before the boot disk arrived; the next boot starts at line ${input.nextBootLine + 1}: the machine was reset or the debugger reconnected while ${
+              r.waitingForDisk ? 'waiting for the iSCSI disk' : 'setting up the iSCSI boot'
+            }.`
+          : `The transcript stops (line ${last + 1}) before the boot disk arrived: the capture ended early or the machine hung while ${
+              r.waitingForDisk ? 'waiting for the iSCSI disk' : 'setting up the iSCSI boot'
+            }. Send the whole transcript, up to the bugcheck or the desktop.`,
       ),
     );
   }

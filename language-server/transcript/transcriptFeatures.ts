@@ -16,20 +16,32 @@ import {
   type Range,
 } from 'vscode-languageserver-types';
 import type { DocumentInput, LanguageFeatures } from '../languageFeatures';
-import { buildReport, type IscsiBootReport, type SectionId } from './iscsiBootReport';
+import { buildSessionReports, type IscsiBootReport, type SectionId } from './iscsiBootReport';
 import { bugcheckTitle, sectionMarkdown } from './reportMarkdown';
 import { findVmxScsiHint, TRANSCRIPT_CODES, transcriptDiagnostics } from './transcriptDiagnostics';
 import { splitRawLines } from './transcriptLines';
 
-/** One-entry cache: the server asks for diagnostics, symbols and hovers on the same text. */
-let cache: { text: string; lines: string[]; report: IscsiBootReport } | undefined;
+interface Analysis {
+  text: string;
+  lines: string[];
+  /** One report per boot in the transcript (usually one). */
+  reports: readonly IscsiBootReport[];
+}
 
-export function analyseTranscript(text: string): { lines: string[]; report: IscsiBootReport } {
+/** One-entry cache: the server asks for diagnostics, symbols and hovers on the same text. */
+let cache: Analysis | undefined;
+
+export function analyseTranscript(text: string): Analysis {
   if (cache && cache.text === text) return cache;
-  const lines = splitRawLines(text);
-  const report = buildReport(text);
-  cache = { text, lines, report };
+  cache = { text, lines: splitRawLines(text), reports: buildSessionReports(text) };
   return cache;
+}
+
+/** The boot a line belongs to. */
+function reportAt(reports: readonly IscsiBootReport[], line: number): IscsiBootReport {
+  let hit = reports[0];
+  for (const r of reports) if (r.firstLine <= line) hit = r;
+  return hit;
 }
 
 function range(lines: string[], start: number, end: number): Range {
@@ -39,13 +51,17 @@ function range(lines: string[], start: number, end: number): Range {
 }
 
 function diagnostics(doc: DocumentInput): Diagnostic[] {
-  const { lines, report } = analyseTranscript(doc.text);
-  return transcriptDiagnostics({ uri: doc.uri, lines, report, ctx: doc.ctx });
+  const { lines, reports } = analyseTranscript(doc.text);
+  return reports.flatMap((report, i) =>
+    transcriptDiagnostics({ uri: doc.uri, lines, report, ctx: doc.ctx, nextBootLine: reports[i + 1]?.firstLine }),
+  );
 }
 
 function hover(doc: DocumentInput, position: Position): Hover | null {
-  const { lines, report } = analyseTranscript(doc.text);
-  const section: SectionId | undefined = report.lineSections.get(position.line) ?? (position.line === 0 ? 'summary' : undefined);
+  const { lines, reports } = analyseTranscript(doc.text);
+  const report = reportAt(reports, position.line);
+  const section: SectionId | undefined =
+    report.lineSections.get(position.line) ?? (position.line === report.firstLine ? 'summary' : undefined);
   if (!section) return null;
   const value = sectionMarkdown(report, section);
   if (!value) return null;
@@ -53,24 +69,27 @@ function hover(doc: DocumentInput, position: Position): Hover | null {
 }
 
 function documentSymbols(doc: DocumentInput): DocumentSymbol[] {
-  const { lines, report } = analyseTranscript(doc.text);
+  const { lines, reports } = analyseTranscript(doc.text);
   const out: DocumentSymbol[] = [];
-  const sym = (name: string, detail: string, kind: SymbolKind, start: number, end: number): void => {
-    const r = range(lines, start, end);
-    out.push({ name, detail, kind, range: r, selectionRange: range(lines, start, start) });
-  };
-  if (report.ibft.found) sym('iBFT', report.ibft.found.address ? `at ${report.ibft.found.address}` : 'found', SymbolKind.Namespace, report.ibft.found.line, report.ibft.found.line);
-  if (report.initiator) sym('Initiator', report.initiator.name ?? '', SymbolKind.Object, report.initiator.line, report.initiator.endLine);
-  for (const n of report.nics) sym(`NIC ${n.index}`, n.ip?.value ?? n.mac?.value ?? '', SymbolKind.Interface, n.line, n.endLine);
-  for (const t of report.targets) sym(`Target ${t.index}`, t.iqn ?? t.ip?.value ?? '', SymbolKind.Object, t.line, t.endLine);
-  if (report.bootStatus) sym('Boot status', report.bootStatus.text, SymbolKind.Constant, report.bootStatus.line, report.bootStatus.line);
-  if (report.bugcheck) sym('Bugcheck', bugcheckTitle(report.bugcheck), SymbolKind.Event, report.bugcheck.line, report.bugcheck.endLine);
+  reports.forEach((report, i) => {
+    const prefix = reports.length > 1 ? `Boot ${i + 1}: ` : '';
+    const sym = (name: string, detail: string, kind: SymbolKind, start: number, end: number): void => {
+      const r = range(lines, start, end);
+      out.push({ name: prefix + name, detail, kind, range: r, selectionRange: range(lines, start, start) });
+    };
+    if (report.ibft.found) sym('iBFT', report.ibft.found.address ? `at ${report.ibft.found.address}` : 'found', SymbolKind.Namespace, report.ibft.found.line, report.ibft.found.line);
+    if (report.initiator) sym('Initiator', report.initiator.name ?? '', SymbolKind.Object, report.initiator.line, report.initiator.endLine);
+    for (const n of report.nics) sym(`NIC ${n.index}`, n.ip?.value ?? n.mac?.value ?? '', SymbolKind.Interface, n.line, n.endLine);
+    for (const t of report.targets) sym(`Target ${t.index}`, t.iqn ?? t.ip?.value ?? '', SymbolKind.Object, t.line, t.endLine);
+    if (report.bootStatus) sym('Boot status', report.bootStatus.text, SymbolKind.Constant, report.bootStatus.line, report.bootStatus.line);
+    if (report.bugcheck) sym('Bugcheck', bugcheckTitle(report.bugcheck), SymbolKind.Event, report.bugcheck.line, report.bugcheck.endLine);
+  });
   return out.sort((a, b) => a.range.start.line - b.range.start.line);
 }
 
 function foldingRanges(doc: DocumentInput): FoldingRange[] {
-  const { report } = analyseTranscript(doc.text);
-  const blocks = [report.initiator, ...report.nics, ...report.targets].filter(
+  const { reports } = analyseTranscript(doc.text);
+  const blocks = reports.flatMap((report) => [report.initiator, ...report.nics, ...report.targets]).filter(
     (b): b is NonNullable<typeof b> => b !== undefined && b.endLine > b.line,
   );
   return blocks.map((b) => ({ startLine: b.line, endLine: b.endLine, kind: 'region' }));
