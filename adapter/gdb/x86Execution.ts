@@ -482,6 +482,9 @@ export class X86Machine extends EventEmitter<MachineEvents> {
     const width = before.bitness === 32 ? 4 : 2;
     if (drop !== width && drop !== 2 * width) return;
     if (after.regs.u32('ss') !== before.regs.u32('ss')) return;
+    // A push falls through to the next instruction; a call goes elsewhere. Skip the memory read for pushes.
+    const advance = after.eip - before.eip;
+    if (after.cs === before.cs && advance >= 1 && advance <= 7) return;
     const ssBase = segmentBase(after, 'SS');
     const { data } = await this.client.readMemory(ssBase + BigInt(spAfter), 2 * width).catch(() => ({ data: Buffer.alloc(0) }));
     if (data.length < 2 * width) return;

@@ -1,0 +1,161 @@
+// gdb-remote benchmarks against real QEMU, each with its baseline measured in the same run:
+// - step round trip through the Target API (the DAP session calls exactly these: stepIn →
+//   stopped → stackTrace → scopes → Registers variables) vs the raw RSP floor `s` + stop + `g`
+//   on the same QEMU and socket. (Measured at the Target API: the DAP session is not in main yet.)
+// - readMemory of 64 KiB vs raw max-size (0x800) `m` reads on the same socket.
+// - F5 to stopped-on-entry vs QEMU spawn to gdbstub port open.
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type { Benchmark } from './benchTypes';
+import { createGdbTarget, type GdbTarget } from '../../adapter/gdb/gdbTarget';
+import { QemuProcess } from '../../adapter/gdb/qemuLauncher';
+import { buildBootSector, toolchainMissing, type BuiltBootSector } from '../integration/gdb/bootsectorFixture';
+import type { StopEvent, TargetVariable } from '../../adapter/target/target';
+
+function skipReason(): string | undefined {
+  const q = spawnSync('qemu-system-i386', ['--version']);
+  if (q.status !== 0) return 'qemu-system-i386 is not installed';
+  return toolchainMissing();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Session {
+  target: GdbTarget;
+  nextStop(): Promise<StopEvent>;
+  close(): Promise<void>;
+}
+
+async function openSession(bs: BuiltBootSector): Promise<Session> {
+  const target = createGdbTarget({ type: 'gdb-remote', request: 'launch', image: bs.floppy, media: 'floppy', stopOnEntry: true, console: 'none' }, { cwd: process.cwd(), log: () => undefined }) as GdbTarget;
+  const waiters: ((s: StopEvent) => void)[] = [];
+  const queued: StopEvent[] = [];
+  target.on('stopped', (s) => {
+    const w = waiters.shift();
+    if (w) w(s);
+    else queued.push(s);
+  });
+  const nextStop = (): Promise<StopEvent> => (queued.length ? Promise.resolve(queued.shift()!) : new Promise((r) => waiters.push(r)));
+  await target.start();
+  await target.configurationDone();
+  await nextStop();
+  return { target, nextStop, close: () => target.disconnect(true) };
+}
+
+async function variables(v: TargetVariable[] | (() => Promise<TargetVariable[]>)): Promise<TargetVariable[]> {
+  return typeof v === 'function' ? v() : v;
+}
+
+async function runToLoop(s: Session, bs: BuiltBootSector): Promise<void> {
+  await s.target.setInstructionBreakpoints([{ address: bs.linear('loop1') }]);
+  await s.target.continue();
+  await s.nextStop();
+  await s.target.setInstructionBreakpoints([]);
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    id: 'gdb.step-roundtrip',
+    what: 'Target step→stopped→stackTrace→registers vs raw RSP s+g (same QEMU)',
+    unit: 'ms',
+    goal: '<= 1.3',
+    skip: skipReason,
+    async run() {
+      const bs = buildBootSector();
+      const s = await openSession(bs);
+      try {
+        await runToLoop(s, bs);
+        const client = s.target.cpu.client;
+        const apiTimes: number[] = [];
+        const rawTimes: number[] = [];
+        const rounds = 10;
+        const perRound = 20;
+        for (let r = 0; r < rounds; r++) {
+          for (let i = 0; i < perRound; i++) {
+            const t0 = performance.now();
+            const stopped = s.nextStop();
+            await s.target.stepIn('instruction');
+            await stopped;
+            await s.target.stackTrace(0, 20);
+            const [scope] = await s.target.scopes(0);
+            await variables(scope.variables);
+            apiTimes.push(performance.now() - t0);
+          }
+          // Raw floor on the same socket: the target does not see these steps, so re-sync it after.
+          for (let i = 0; i < perRound; i++) {
+            const t0 = performance.now();
+            await client.resume('s');
+            await client.waitForStop(5000);
+            await client.readRegisters();
+            rawTimes.push(performance.now() - t0);
+          }
+          await s.target.cpu.refresh(true);
+        }
+        return { value: median(apiTimes), baseline: median(rawTimes), note: `median of ${apiTimes.length} steps each, interleaved` };
+      } finally {
+        await s.close();
+        bs.cleanup();
+      }
+    },
+  },
+  {
+    id: 'gdb.read-64k',
+    what: 'Target readMemory 64 KiB vs raw 0x800-byte m reads (same QEMU)',
+    unit: 'MB/s',
+    goal: '>= 0.9',
+    skip: skipReason,
+    async run() {
+      const bs = buildBootSector();
+      const s = await openSession(bs);
+      try {
+        const client = s.target.cpu.client;
+        const api: number[] = [];
+        const raw: number[] = [];
+        for (let r = 0; r < 15; r++) {
+          let t0 = performance.now();
+          const res = await s.target.readMemory(0x10000n, 0x10000);
+          api.push(performance.now() - t0);
+          if (res.data.length !== 0x10000) throw new Error(`short read ${res.data.length}`);
+          t0 = performance.now();
+          for (let off = 0; off < 0x10000; off += 0x800) await client.request(`m${(0x10000 + off).toString(16)},800`);
+          raw.push(performance.now() - t0);
+        }
+        const mbps = (ms: number): number => 0x10000 / 1e6 / (ms / 1000);
+        return { value: mbps(median(api)), baseline: mbps(median(raw)), note: `median of ${api.length} reads each` };
+      } finally {
+        await s.close();
+        bs.cleanup();
+      }
+    },
+  },
+  {
+    id: 'gdb.f5-to-stopped',
+    what: 'F5 (launch → handshake → stopped on entry) vs QEMU spawn to gdbstub port open',
+    unit: 'ms',
+    goal: 'informational (<= 2)',
+    skip: skipReason,
+    async run() {
+      const bs = buildBootSector();
+      try {
+        const f5: number[] = [];
+        const spawn: number[] = [];
+        for (let r = 0; r < 5; r++) {
+          let t0 = performance.now();
+          const s = await openSession(bs);
+          f5.push(performance.now() - t0);
+          await s.close();
+          t0 = performance.now();
+          const q = await QemuProcess.launch({ qemu: 'qemu-system-i386', image: bs.floppy, media: 'floppy', qemuArgs: [], console: 'none' });
+          spawn.push(performance.now() - t0);
+          await q.dispose();
+        }
+        return { value: median(f5), baseline: median(spawn), note: `median of ${f5.length} launches each` };
+      } finally {
+        bs.cleanup();
+      }
+    },
+  },
+];
