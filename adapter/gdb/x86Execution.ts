@@ -15,6 +15,7 @@ import {
   parseInfoRegisters,
   segmentBase,
   RESET_VECTOR_LINEAR,
+  RESET_VECTOR_ALIAS,
   type CpuSnapshot,
   type RegisterDef,
   type InfoRegisters,
@@ -216,8 +217,12 @@ export class X86Machine extends EventEmitter<MachineEvents> {
 
   /** Enables the internal breakpoint at the reset vector (“the prefix rebooted”). */
   async setStopOnReset(on: boolean): Promise<void> {
-    if (on) await this.addBreakpoint(RESET_OWNER, 'sw', RESET_VECTOR_LINEAR);
-    else await this.removeBreakpoint(RESET_OWNER);
+    if (on) {
+      await this.addBreakpoint(RESET_OWNER, 'sw', RESET_VECTOR_LINEAR);
+      await this.addBreakpoint(RESET_OWNER, 'sw', RESET_VECTOR_ALIAS);
+    } else {
+      await this.removeBreakpoint(RESET_OWNER);
+    }
   }
 
   private ownersAt(kind: BreakpointKind, address: bigint): number[] {

@@ -281,8 +281,10 @@ export const SUBREGISTERS: Record<string, { reg: string; shift: number; bits: nu
   ]),
 );
 
-/** The x86 reset vector: F000:FFF0 with CS.base FFFF0000. */
+/** The x86 reset vector: F000:FFF0 with CS.base FFFF0000 after a CPU reset. */
 export const RESET_VECTOR_LINEAR = 0xfffffff0n;
+/** Its real-mode alias: a `ljmp $0xf000,$0xfff0` (the classic software reboot) lands here. */
+export const RESET_VECTOR_ALIAS = 0xffff0n;
 
 /** A CPU state at a stop, with everything derived from it. */
 export interface CpuSnapshot {

@@ -52,7 +52,7 @@ test('boot sector: 0000:7C00, then the far jump normalises CS to 07C0:0005', { s
   }
 });
 
-test('step over a near call and over int 0x12; step out of near and far calls', { skip, timeout: 90000 }, async () => {
+test('step over a near call; pause on the jmp $ self-loop notes it', { skip, timeout: 90000 }, async () => {
   const h = await atLabel('loop1');
   try {
     // incw counter; then the call
@@ -191,3 +191,61 @@ test('QEMU killed while running -> terminated within 2 s, no QEMU left', { skip,
   await assertProcessGone(pid);
   await h.target.disconnect(true);
 });
+
+test('QEMU killed while a step is in flight -> terminated within 2 s and the step fails', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('go');
+  const pid = h.target.qemuProcess!.pid!;
+  process.kill(pid, 'SIGSTOP'); // the step request cannot be answered now
+  const step = h.target.stepIn('instruction');
+  const stepResult = step.then(() => 'resolved', (e: Error) => e.message);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  process.kill(pid, 'SIGKILL');
+  await h.next('terminated', 2000);
+  assert.ok(Date.now() - t0 < 2000);
+  assert.match(await stepResult, /closed|killed|connection|exited/);
+  await assertProcessGone(pid);
+  await h.target.disconnect(true);
+});
+
+test('VGA text screen shows the BIOS banner when the boot sector starts', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('_start');
+  try {
+    const r = (await h.target.customRequest!('bootdbg.vgaText', {})) as { text: string };
+    assert.match(r.text, /Booting from Floppy/);
+    assert.equal(r.text.split('\n').length, 25);
+    const mon = (await h.target.customRequest!('bootdbg.monitor', { command: 'info registers' })) as { output: string };
+    assert.match(mon.output, /CS =0000 00000000/);
+    const phys = (await h.target.customRequest!('bootdbg.readPhysical', { address: '0x7dfe', length: 2 })) as { data: string };
+    assert.equal(Buffer.from(phys.data, 'base64').toString('hex'), '55aa');
+    await assert.rejects(h.target.customRequest!('bootdbg.nope', {}), /does not know the request bootdbg\.nope/);
+  } finally {
+    await h.dispose();
+  }
+});
+
+for (const [what, bytes, expectLinear] of [
+  ['a far jump to F000:FFF0', 'eaf0ff00f0', 0xffff0n],
+  ['a triple fault (IDT limit 0, then int3)', '0f011e0001cc', 0xfffffff0n],
+] as const) {
+  test(`stopOnReset: ${what} stops with "the prefix rebooted"`, { skip, timeout: 60000 }, async () => {
+    const h = await startTarget({ request: 'launch', image: bs.floppy, media: 'floppy', stopOnEntry: true, stopOnReset: true });
+    try {
+      await h.target.configurationDone();
+      await h.nextStop();
+      await h.target.setInstructionBreakpoints([{ address: bs.linear('spin') }]);
+      await h.target.continue();
+      assert.equal((await h.nextStop()).reason, 'instruction breakpoint');
+      await h.target.setInstructionBreakpoints([]);
+      await h.target.writeMemory(bs.linear('spin'), Buffer.from(bytes, 'hex'));
+      await h.target.continue();
+      const s = await h.nextStop();
+      assert.equal(s.reason, 'exception');
+      assert.equal(s.exception?.exceptionId, 'reset');
+      assert.equal((await h.target.stackTrace(0, 1)).frames[0].address, expectLinear);
+      assert.ok(h.outputs.some((o) => /prefix rebooted/.test(o)));
+    } finally {
+      await h.dispose();
+    }
+  });
+}
