@@ -27,7 +27,7 @@ import {
 import { parseGdbConfig, DEFAULT_SECTION_BASES, type GdbConfig } from './gdbConfig';
 import { QemuProcess } from './qemuLauncher';
 import { RspClient, describeEndpoint, type RspEndpoint } from './rspClient';
-import { X86Machine, type BreakpointKind, type MachineStop } from './x86Execution';
+import { X86Machine, type BreakpointKind, type HookContext, type MachineStop } from './x86Execution';
 import {
   parseTargetDescription,
   fallbackRegisterDefs,
@@ -49,6 +49,7 @@ import {
 } from './x86Model';
 import { getDisassembler, loadProgramSymbols, type ProgramSymbolsApi, type ProgramSection } from './collaborators';
 import { parseExpression, evaluateExpr, ExpressionError, type EvalEnv } from './gdbExpression';
+import { asmSectionAt } from './asmSections';
 
 type LogicalKind = 'source' | 'function' | 'instruction' | 'data';
 
@@ -90,6 +91,12 @@ const LOGICAL_TO_REASON: Record<LogicalKind, StopEvent['reason']> = {
 
 const ACCESS_TO_KIND: Record<DataBreakpointRequest['accessType'], BreakpointKind> = { write: 'write', read: 'read', readWrite: 'access' };
 
+/** Where a prefix reveals the run-time segments of its later stages: iPXE's and gPXE's libprefix.S
+ *  enter `install_prealloc` with AX = .text16 segment and BX = .data16 segment (reference §2.3). */
+const STAGE_HOOKS: { symbol: string; sections: Record<string, 'eax' | 'ebx'> }[] = [
+  { symbol: 'install_prealloc', sections: { '.text16': 'eax', '.text16.early': 'eax', '.text16.late': 'eax', '.data16': 'ebx' } },
+];
+
 const NO_DWARF_HINT = 'no DWARF line info for assembly sources: build with `as -g` (iPXE: make EXTRA_ASFLAGS=-g); function breakpoints by label name work without it';
 
 export class GdbTarget extends TargetEmitter implements Target {
@@ -118,6 +125,8 @@ export class GdbTarget extends TargetEmitter implements Target {
   private terminatedSent = false;
   private readonly decode = getDisassembler();
   private stopOnReset: boolean;
+  /** Section bases learned at run time (stage hooks). */
+  private readonly learnedBases = new Map<string, bigint[]>();
 
   constructor(readonly config: GdbConfig, private readonly host: TargetHost) {
     super();
@@ -188,6 +197,7 @@ export class GdbTarget extends TargetEmitter implements Target {
     this.machine.on('exited', (why) => this.terminate(why));
     await this.machine.refresh(true);
     if (this.stopOnReset) await this.machine.setStopOnReset(true);
+    await this.installStageHooks();
     this.emit('linkState', { state: 'connected', detail: describeEndpoint(endpoint) });
   }
 
@@ -307,6 +317,8 @@ export class GdbTarget extends TargetEmitter implements Target {
   private basesOf(section: ProgramSection): bigint[] | undefined {
     const explicit = this.config.common.sectionBases.get(section.name);
     if (explicit) return explicit;
+    const learned = this.learnedBases.get(section.name);
+    if (learned) return learned;
     if (this.config.request === 'launch' && this.config.media) {
       return DEFAULT_SECTION_BASES[this.config.media][section.name];
     }
@@ -345,7 +357,19 @@ export class GdbTarget extends TargetEmitter implements Target {
     const m = this.toVma(linear);
     if (!m || !this.symbols) return undefined;
     const loc = this.symbols.lineForAddress(m.vma, m.section.name);
-    return loc ? { path: loc.path, line: loc.line } : undefined;
+    if (!loc) return undefined;
+    // Sections share VMAs (all linked at 0): reject a row that the source puts in another section.
+    const declared = asmSectionAt(loc.path, loc.line);
+    if (declared !== undefined && !sameSection(declared, m.section.name)) return undefined;
+    return { path: loc.path, line: loc.line };
+  }
+
+  /** The program section an assembly line is declared in (`.section` directives), if it exists. */
+  private declaredSection(sourcePath: string, line: number, vma: bigint): string | undefined {
+    const declared = asmSectionAt(sourcePath, line);
+    if (declared === undefined) return undefined;
+    const sec = this.symbols?.sections.find((s) => sameSection(declared, s.name) && vma >= s.address && vma < s.address + BigInt(s.size));
+    return sec?.name;
   }
 
   private symbolLinear(name: string): bigint | undefined {
@@ -354,6 +378,46 @@ export class GdbTarget extends TargetEmitter implements Target {
     const sec = this.sectionOf(vma, this.symbols?.sectionOfSymbol(name));
     const bases = sec ? this.basesOf(sec) : undefined;
     return bases?.length ? bases[0] + vma : undefined;
+  }
+
+  /** Internal one-shot breakpoints where the prefix tells where its later stages will run. */
+  private async installStageHooks(): Promise<void> {
+    const syms = this.symbols;
+    if (!syms) return;
+    for (const hook of STAGE_HOOKS) {
+      const targets = Object.keys(hook.sections).filter(
+        (name) => syms.sections.some((s) => s.name === name) && !this.config.common.sectionBases.has(name),
+      );
+      const vma = syms.lookupSymbol(hook.symbol);
+      if (!targets.length || vma === undefined) continue;
+      const sec = this.sectionOf(vma, syms.sectionOfSymbol(hook.symbol));
+      for (const base of (sec && this.basesOf(sec)) ?? []) {
+        await this.cpu.addStopHook(base + vma, async (snap, ctx) => {
+          const learned: string[] = [];
+          for (const name of targets) {
+            const seg = snap.regs.u32(hook.sections[name]) & 0xffff;
+            this.learnedBases.set(name, [BigInt(seg) * 16n]);
+            learned.push(`${name} at ${hex(seg, 4)}:0000 (linear 0x${hex(seg * 16, 8)})`);
+          }
+          this.output('console', `${hook.symbol}: ${learned.join(', ')}\n`);
+          await this.placePending(ctx);
+        });
+      }
+    }
+  }
+
+  /** Re-maps breakpoints that were waiting for a section base; reports them with breakpointChanged. */
+  private async placePending(ctx: HookContext): Promise<void> {
+    for (const bp of this.logicals.values()) {
+      if (bp.result.reason !== 'pending' || bp.vma === undefined || !bp.section) continue;
+      const bases = this.basesOf(bp.section);
+      if (!bases?.length) continue;
+      bp.linear = bases.map((b) => b + bp.vma!);
+      const results = await Promise.all(bp.linear.map((a) => ctx.addBreakpoint(bp.id, bp.breakKind, a, bp.length)));
+      const ok = results.some((r) => r.ok);
+      bp.result = { ...bp.result, verified: ok, address: bp.linear[0], reason: ok ? undefined : 'failed', message: ok ? undefined : results[0].error };
+      this.emit('breakpointChanged', { ...bp.result });
+    }
   }
 
   // ---- breakpoints ----
@@ -400,8 +464,9 @@ export class GdbTarget extends TargetEmitter implements Target {
     if (!bases?.length) {
       bp.result.verified = false;
       bp.result.reason = 'pending';
+      const learnable = STAGE_HOOKS.find((h) => bp.section && h.sections[bp.section.name] && this.symbols?.lookupSymbol(h.symbol) !== undefined);
       bp.result.message = bp.section
-        ? `${bp.section.name} is not loaded at a known address yet (set "sectionBases": {"${bp.section.name}": "0x…"} in launch.json)`
+        ? `${bp.section.name} is not loaded at a known address yet${learnable ? ` (learned when ${learnable.symbol} runs)` : ''}; or set "sectionBases": {"${bp.section.name}": "0x…"} in launch.json`
         : `address 0x${vma.toString(16)} is in no section of the program`;
       return bp.result;
     }
@@ -431,7 +496,7 @@ export class GdbTarget extends TargetEmitter implements Target {
         } else {
           bp.result.source = { path: sourcePath, line: hits[0].line };
           bp.line = hits[0].line;
-          await this.placeVma(bp, hits[0].address, hits[0].section);
+          await this.placeVma(bp, hits[0].address, hits[0].section ?? this.declaredSection(sourcePath, hits[0].line, hits[0].address));
         }
       }
       results.push({ ...bp.result });
@@ -884,6 +949,11 @@ export class GdbTarget extends TargetEmitter implements Target {
     }
     throw new Error(`gdb-remote does not know the request ${command}`);
   }
+}
+
+/** `.text16.early` input sections end up in `.text16` output sections and so on. */
+function sameSection(declared: string, output: string): boolean {
+  return declared === output || declared.startsWith(output + '.') || output.startsWith(declared + '.');
 }
 
 /** VGA text memory (char, attribute pairs) → 25 lines of text, trailing blanks trimmed. */

@@ -77,6 +77,18 @@ export interface MachineOptions {
   stepTimeoutMs?: number;
 }
 
+/** Lets a stop hook insert breakpoints while the machine is busy handling the stop. */
+export interface HookContext {
+  addBreakpoint(owner: number, kind: BreakpointKind, address: bigint, length?: number): Promise<{ ok: boolean; error?: string }>;
+}
+
+/** An internal one-shot breakpoint that runs code and, unless a user breakpoint is there too,
+ *  lets a `continue` carry on invisibly (e.g. learning iPXE's .text16/.data16 segments). */
+interface StopHook {
+  address: bigint;
+  run(snap: CpuSnapshot, ctx: HookContext): Promise<void>;
+}
+
 type ResumeMode =
   | { kind: 'continue' }
   | { kind: 'temp'; address: bigint; accept: (snap: CpuSnapshot) => boolean };
@@ -93,6 +105,8 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   private readonly log: (line: string) => void;
   private readonly stepTimeoutMs: number;
   private busy: Promise<unknown> = Promise.resolve();
+  private readonly hooks = new Map<number, StopHook>();
+  private nextHookOwner = -100;
 
   constructor(readonly client: RspClient, readonly registerDefs: RegisterDef[], private readonly opts: MachineOptions) {
     super();
@@ -180,6 +194,12 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   /** Adds an owner for a location; inserts the Z packet when it is the first. Works while running
    *  (pauses, inserts, resumes: QEMU drops any packet sent while the VM runs). */
   async addBreakpoint(owner: number, kind: BreakpointKind, address: bigint, length = 1): Promise<{ ok: boolean; error?: string }> {
+    const p = this.physical(owner, kind, address, length);
+    if (!p.inserted) await this.whileHalted(() => this.insert(p));
+    return p.inserted ? { ok: true } : { ok: false, error: p.error };
+  }
+
+  private physical(owner: number, kind: BreakpointKind, address: bigint, length: number): Physical {
     const k = this.key(kind, address, length);
     let p = this.bps.get(k);
     if (!p) {
@@ -187,8 +207,44 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       this.bps.set(k, p);
     }
     p.owners.add(owner);
-    if (!p.inserted) await this.whileHalted(() => this.insert(p!));
-    return p.inserted ? { ok: true } : { ok: false, error: p.error };
+    return p;
+  }
+
+  /** For hooks: insert while the stop is being handled (the machine is already halted and busy). */
+  private readonly hookContext: HookContext = {
+    addBreakpoint: async (owner, kind, address, length = 1) => {
+      const p = this.physical(owner, kind, address, length);
+      if (!p.inserted) await this.insert(p);
+      return p.inserted ? { ok: true } : { ok: false, error: p.error };
+    },
+  };
+
+  /** Registers a one-shot stop hook at a linear address. */
+  async addStopHook(address: bigint, run: StopHook['run']): Promise<void> {
+    const owner = this.nextHookOwner--;
+    this.hooks.set(owner, { address, run });
+    await this.addBreakpoint(owner, 'sw', address);
+  }
+
+  /** Runs the hooks at the PC (dropping their breakpoints); true when one ran. */
+  private async runHooksAt(snap: CpuSnapshot): Promise<boolean> {
+    let ran = false;
+    for (const [owner, hook] of [...this.hooks]) {
+      if (hook.address !== snap.linearPc) continue;
+      this.hooks.delete(owner);
+      ran = true;
+      try {
+        await hook.run(snap, this.hookContext);
+      } catch (err) {
+        this.log(`stop hook at 0x${hook.address.toString(16)} failed: ${(err as Error).message}`);
+      }
+      for (const [k, p] of this.bps) {
+        if (!p.owners.delete(owner) || p.owners.size > 0) continue;
+        this.bps.delete(k);
+        if (p.inserted) await this.client.removeBreakpoint(0, p.address, 1).catch(() => undefined);
+      }
+    }
+    return ran;
   }
 
   async removeBreakpoint(owner: number): Promise<void> {
@@ -300,6 +356,7 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       if (this.exitedBy(stop)) return;
       const snap = await this.refresh();
       await this.trackCall(before, snap);
+      await this.runHooksAt(snap);
       const notes = stuck ? [`the step did not finish within ${this.stepTimeoutMs} ms (the CPU waits in hlt?); interrupted`] : [];
       this.emitStop(this.classify(stop, snap, 'step', notes));
     });
@@ -394,6 +451,15 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   private async handleStopUnlocked(stop: StopReply, snap: CpuSnapshot): Promise<void> {
     this.stateValue = 'stopped';
     const mode = this.resumeMode;
+    if (!stop.watch && !this.pauseRequested && (await this.runHooksAt(snap))) {
+      const stillHere = this.ownersAt('sw', snap.linearPc).length > 0;
+      if (!stillHere && mode) {
+        // Nothing else wanted this stop: carry on as if it never happened.
+        await this.client.resume('c');
+        this.awaitRunStop();
+        return;
+      }
+    }
     if (mode?.kind === 'temp' && snap.linearPc === mode.address && !stop.watch && !mode.accept(snap)) {
       // Temporary breakpoint reached in a deeper recursion level: keep going.
       await this.client.resume('c');

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const BOOTSECTOR_SOURCE = path.join(REPO_ROOT, 'test', 'fixtures', 'gdb', 'bootsector.S');
+export const TWOSTAGE_SOURCE = path.join(REPO_ROOT, 'test', 'fixtures', 'gdb', 'twostage.S');
+const TWOSTAGE_LDS = path.join(REPO_ROOT, 'test', 'fixtures', 'gdb', 'twostage.lds');
 
 export interface BuiltBootSector {
   dir: string;
@@ -35,15 +37,20 @@ export function toolchainMissing(): string | undefined {
   return undefined;
 }
 
-export function buildBootSector(withDwarf = true): BuiltBootSector {
+/** The two-stage prefix: .prefix and .text16 both linked at 0 (twostage.lds), like iPXE. */
+export function buildTwoStage(): BuiltBootSector {
+  return buildBootSector(true, TWOSTAGE_SOURCE, TWOSTAGE_LDS);
+}
+
+export function buildBootSector(withDwarf = true, source = BOOTSECTOR_SOURCE, linkerScript?: string): BuiltBootSector {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootdbg-gdb-'));
   const obj = path.join(dir, 'bootsector.o');
   const elf = path.join(dir, 'bootsector.elf');
   const bin = path.join(dir, 'bootsector.bin');
   const floppy = path.join(dir, 'bootsector.img');
-  run('as', ['--32', ...(withDwarf ? ['-g'] : []), '-o', obj, BOOTSECTOR_SOURCE]);
-  run('ld', ['-m', 'elf_i386', '-Ttext=0', '-e', '_start', '-o', elf, obj]);
-  run('objcopy', ['-O', 'binary', '-j', '.text', elf, bin]);
+  run('as', ['--32', ...(withDwarf ? ['-g'] : []), '-o', obj, source]);
+  run('ld', ['-m', 'elf_i386', ...(linkerScript ? ['-T', linkerScript] : ['-Ttext=0']), '-e', '_start', '-o', elf, obj]);
+  run('objcopy', ['-O', 'binary', ...(linkerScript ? [] : ['-j', '.text']), elf, bin]);
   const image = Buffer.alloc(1474560);
   readFileSync(bin).copy(image, 0);
   writeFileSync(floppy, image);
@@ -52,7 +59,7 @@ export function buildBootSector(withDwarf = true): BuiltBootSector {
     const m = /^([0-9a-f]+)\s+\w\s+(\S+)$/.exec(line.trim());
     if (m) labels.set(m[2], parseInt(m[1], 16));
   }
-  const source = readFileSync(BOOTSECTOR_SOURCE, 'utf8').split('\n');
+  const sourceLines = readFileSync(source, 'utf8').split('\n');
   return {
     dir,
     elf,
@@ -64,7 +71,7 @@ export function buildBootSector(withDwarf = true): BuiltBootSector {
       return 0x7c00n + BigInt(v);
     },
     lineOf(text) {
-      const i = source.findIndex((l) => l.includes(text));
+      const i = sourceLines.findIndex((l) => l.includes(text));
       if (i < 0) throw new Error(`no line with ${text}`);
       return i + 1;
     },
