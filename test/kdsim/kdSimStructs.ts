@@ -139,7 +139,8 @@ export interface LoadSymbolsFields {
 
 /** DBGKD_WAIT_STATE_CHANGE64, load-symbols variant, followed by the NUL-terminated ANSI path. */
 export function encodeLoadSymbolsStateChange(c: StateChangeCommon, l: LoadSymbolsFields): Buffer {
-  const path = Buffer.from(l.pathName + '\0', 'latin1');
+  // An empty path (the "unload −1" going-away notice) has no trailing string at all.
+  const path = l.pathName ? Buffer.from(l.pathName + '\0', 'latin1') : Buffer.alloc(0);
   const b = Buffer.alloc(STATE_CHANGE_SIZE + path.length);
   writeCommon(b, StateChange.LoadSymbols, c);
   b.writeUInt32LE(path.length, 0x20);

@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { spawn, ChildProcess } from 'node:child_process';
-import { SerialPort } from 'serialport';
 import { KdSimOptions, KdSimulator } from './kdSimulator';
 
 export interface SimHandle {
@@ -113,6 +112,8 @@ export async function spawnPtyPair(timeoutMs = 5000): Promise<{ child: ChildProc
 export async function openPty(opts: KdSimOptions): Promise<SimHandle & { devicePath: string }> {
   const { child, paths } = await spawnPtyPair();
   const [simPath, devicePath] = paths;
+  // Loaded here so TCP / Unix users do not need the native serial binding.
+  const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path: simPath, baudRate: opts.baudRate ?? 115200, autoOpen: false });
   try {
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));

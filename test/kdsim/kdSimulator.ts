@@ -248,12 +248,12 @@ export class KdSimulator extends EventEmitter {
     if (ev.kind === 'breakin') {
       if (this.stateValue === 'running') {
         this.breakInPending = true;
-        this.debuggerNotPresent = false;
+        if (this.debuggerNotPresent) this.setDebuggerNotPresent(false);
         this.idleWake?.();
       }
       return;
     }
-    if (ev.kind === 'data') this.debuggerNotPresent = false;
+    if (ev.kind === 'data' && this.debuggerNotPresent) this.setDebuggerNotPresent(false);
     if (!this.listening) return; // a running kernel only polls for 'b'
     this.inbox.push(ev);
     this.inboxWaiter?.();
@@ -776,12 +776,19 @@ export class KdSimulator extends EventEmitter {
       if (!ok) {
         if (this.closed) return;
         this.stats.printsGivenUp++;
-        this.debuggerNotPresent = true;
+        this.setDebuggerNotPresent(true);
         return;
       }
       this.emitPrinted(chunk.toString('latin1'));
       if (all.length === 0) break;
     }
+  }
+
+  /** KdDebuggerNotPresent: after a DbgPrint gives up, prints stay off the wire until the host shows up. */
+  private setDebuggerNotPresent(value: boolean): void {
+    this.debuggerNotPresent = value;
+    const img = this.machine.image;
+    img.memory.write(img.sym('nt!KdDebuggerNotPresent'), Buffer.from([value ? 1 : 0]));
   }
 
   private emitPrinted(text: string): void {

@@ -295,3 +295,78 @@ test('reboot: on its own (RESET + sync id, lines again) and on the Reboot API', 
     await done();
   }
 });
+
+test('.crash (CauseBugCheck) gives 0xE2 without the Fatal System Error print; NOT_HANDLED twice gives 0x8E', async () => {
+  const { host, sim, done } = await connect({ scenario: 'initial-break', loadSymbols: false });
+  try {
+    host.sendReset();
+    const first = await host.nextStateChange(0);
+    const bugchecks: Array<{ code: number; params: number[] }> = [];
+    sim.on('bugcheck', (b: { code: number; params: number[] }) => bugchecks.push(b));
+    // Pass the breakpoint on unhandled: second chance, then KERNEL_MODE_EXCEPTION_NOT_HANDLED.
+    await host.continue2(false, 0x80010001);
+    const second = await host.nextStateChange(first.index + 1);
+    assert.equal(exceptionOf(second.payload).firstChance, false);
+    const printsBefore = host.prints.length;
+    await host.continue2(false, 0x80010001);
+    const bc = await host.nextStateChange(second.index + 1);
+    assert.equal(exceptionOf(bc.payload).pc, sim.machine.image.sym('nt!DbgBreakPointWithStatus.RtlpBreakWithStatusInstruction'));
+    assert.deepEqual(bugchecks[0], { code: 0x8e, params: [0x80000003, sim.machine.image.sym('nt!DbgBreakPoint'), 0, 0] });
+    assert.ok(host.prints.slice(printsBefore).join('').includes('*** Fatal System Error: 0x0000008e'));
+
+    const crashReq = Buffer.alloc(56);
+    crashReq.writeUInt32LE(0x3149, 0);
+    const mark = host.packets.length;
+    const printsAtCrash = host.prints.length;
+    await host.sendData(2, crashReq);
+    const crash = await host.nextStateChange(mark);
+    assert.equal(exceptionOf(crash.payload).code, 0x80000003);
+    assert.equal(bugchecks[1].code, 0xe2);
+    assert.equal(host.prints.length, printsAtCrash, 'MANUALLY_INITIATED_CRASH is not printed');
+    const kibc = (await host.readVirtual(sim.machine.image.kiBugcheckData, 4)).data.readUInt32LE(0);
+    assert.equal(kibc, 0xe2);
+  } finally {
+    await done();
+  }
+});
+
+test('file I/O and DbgPrompt: the target waits for the host answer and uses it', async () => {
+  const { host, sim, done } = await connect({
+    scenario: {
+      name: 'io',
+      *steps() {
+        yield { kind: 'fileOpen', path: '\\SystemRoot\\system32\\drivers\\msiscsi.sys' };
+        yield { kind: 'prompt', text: 'Break, Ignore, Terminate Process or Terminate Thread (bipt)? ', bufferSize: 16 };
+        yield { kind: 'print', text: 'after the prompt\n' };
+        yield { kind: 'idle', ms: Infinity };
+      },
+    },
+  });
+  try {
+    const fileIo: Array<{ path: string; status: number }> = [];
+    const answers: string[] = [];
+    sim.on('fileIo', (f: { path: string; status: number }) => fileIo.push(f));
+    sim.on('promptAnswer', (a: string) => answers.push(a));
+    host.sendReset();
+    const create = await host.waitFor(() => host.packets.find((p) => p.type === 11), 3000, 'FILE_IO');
+    assert.equal(create.payload.readUInt32LE(0), 0x3430);
+    assert.equal(create.payload.subarray(0x40).toString('utf16le'), '\\SystemRoot\\system32\\drivers\\msiscsi.sys\0');
+    // WinDbg's answer without .kdfiles: the header back with STATUS_NO_SUCH_FILE.
+    const answer = Buffer.from(create.payload.subarray(0, 0x40));
+    answer.writeUInt32LE(0xc000000f, 4);
+    await host.sendData(11, answer);
+    const prompt = await host.waitFor(() => host.packets.find((p) => p.type === 3 && p.payload.readUInt32LE(0) === 0x3231), 3000, 'GetString');
+    assert.equal(prompt.payload.readUInt32LE(0x0c), 16, 'answer buffer size');
+    assert.match(prompt.payload.subarray(16).toString('latin1'), /\(bipt\)\? $/);
+    const reply = Buffer.alloc(17);
+    reply.writeUInt32LE(0x3231, 0);
+    reply.writeUInt32LE(1, 0x0c);
+    reply.write('i', 16, 'latin1');
+    await host.sendData(3, reply);
+    await host.waitFor(() => (host.prints.includes('after the prompt\n') ? true : undefined), 3000, 'line after prompt');
+    assert.deepEqual(fileIo, [{ path: '\\SystemRoot\\system32\\drivers\\msiscsi.sys', status: 0xc000000f }]);
+    assert.deepEqual(answers, ['i']);
+  } finally {
+    await done();
+  }
+});

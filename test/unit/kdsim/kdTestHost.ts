@@ -51,6 +51,8 @@ export class TestKdHost {
   private nextId = INITIAL;
   private waiters: Array<() => void> = [];
   private stall: NodeJS.Timeout | undefined;
+  private resetSinceSync = true;
+  private lastSync: Buffer | undefined;
 
   constructor(
     private readonly stream: Duplex,
@@ -147,6 +149,7 @@ export class TestKdHost {
     this.controls.push({ type, id });
     if (type === 6) {
       this.resetsSeen++;
+      this.resetSinceSync = true;
       this.expect = INITIAL;
       this.nextId = INITIAL;
     }
@@ -157,6 +160,14 @@ export class TestKdHost {
     const base = (id & ~SYNC) >>> 0;
     this.write(hostControl(4, base));
     if (id & SYNC) {
+      // A retransmitted sync packet (our ACK was lost) looks like a reboot's first packet; a reboot
+      // is announced by a RESET first (§11), so without one in between an identical packet is a copy.
+      if (!this.resetSinceSync && this.lastSync?.equals(payload)) {
+        this.duplicates++;
+        return;
+      }
+      this.resetSinceSync = false;
+      this.lastSync = payload;
       // The target started a new session (boot): accept and resynchronise (§1.8 "Target reboot").
       this.expect = (INITIAL | 1) >>> 0;
       this.nextId = INITIAL;
