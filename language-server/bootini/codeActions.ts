@@ -1,10 +1,10 @@
 /** Quick fixes: those the rules attached to their diagnostics, plus "Add a debugger-enabled entry". */
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver-types';
+import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver-types';
 import type { BootDbgSettings } from '../languageFeatures';
 import { parseArcPath } from './arcPath';
 import { DEBUG_SWITCH_NAMES, canonicalName, debugSwitchesFor } from './debugSwitches';
 import { fixesOf, SOURCE } from './diagnostic';
-import { menuEntries, type BootIniDocument, type OsEntry } from './parser';
+import { findKey, menuEntries, type BootIniDocument, type OsEntry } from './parser';
 
 export const ADD_DEBUG_ENTRY_TITLE = 'Add a debugger-enabled entry';
 
@@ -37,11 +37,11 @@ export function bootIniCodeActions(uri: string, doc: BootIniDocument, range: Ran
     const kind = parseArcPath(e.path).kind;
     if (kind === 'drive' || kind === 'unknown') continue; // boot-sector entries do not start Windows
     const end = doc.lines[e.line].length;
-    actions.push({
-      title: ADD_DEBUG_ENTRY_TITLE,
-      kind: CodeActionKind.QuickFix,
-      edit: { changes: { [uri]: [{ range: { start: { line: e.line, character: end }, end: { line: e.line, character: end } }, newText: eol + debuggerEnabledCopy(doc, e, settings) }] } },
-    });
+    const edits: TextEdit[] = [{ range: { start: { line: e.line, character: end }, end: { line: e.line, character: end } }, newText: eol + debuggerEnabledCopy(doc, e, settings) }];
+    // With timeout=0 the menu is never shown, so the new entry could not be chosen at boot.
+    const timeout = findKey(doc, 'timeout');
+    if (timeout && /^0+$/.test(timeout.value)) edits.push({ range: timeout.valueRange, newText: '30' });
+    actions.push({ title: ADD_DEBUG_ENTRY_TITLE, kind: CodeActionKind.QuickFix, edit: { changes: { [uri]: edits } } });
   }
   return actions;
 }

@@ -18,6 +18,7 @@ export const BOOTINI_CODES = [
   'bootini/invalid-key-value',
   'bootini/comment-syntax',
   'bootini/too-many-entries',
+  'bootini/title-length',
   'bootini/encoding',
   'bootini/not-ntldr',
 ] as const;

@@ -5,7 +5,7 @@
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import type { BootDbgSettings } from '../languageFeatures';
 import { parseArcPath } from './arcPath';
-import { canonicalName, debuggerState, hasSwitch, switchValue } from './debugSwitches';
+import { canonicalName, debuggerState, hasSwitch, ntldrShowsDebuggerEnabled, switchValue } from './debugSwitches';
 import { closest, deleteLine, diag, insertLineAfter, DiagnosticSeverity, editDistance, lineRange, type BootIniCode, type QuickFix } from './diagnostic';
 import { bootLoaderKeys, findKey, menuEntries, SECTION_NAMES, type BootIniDocument, type KeyLine, type OsEntry, type Switch } from './parser';
 import { findSwitch, SWITCHES, type Requirement, type SwitchInfo } from './switchTable';
@@ -25,8 +25,12 @@ export interface Rule {
 
 const { Error, Warning, Information } = DiagnosticSeverity;
 
+/** What NTLDR appends to the title of an entry with the debugger on. */
+const DEBUGGER_TAG = ' [debugger enabled]';
 /** NTLDR shows only this many entries in the menu. */
 export const MAX_MENU_ENTRIES = 10;
+/** Menu titles longer than this are cut, and the "[debugger enabled]" tag is dropped when title + tag exceed it. */
+export const MAX_TITLE_CHARS = 70;
 
 /** [boot loader] keys and their value domains. */
 export const BOOT_LOADER_KEYS: ReadonlyArray<{ name: string; doc: string; values?: readonly string[] }> = [
@@ -278,7 +282,7 @@ const defaultEntry: Rule = {
 
 const entryLines: Rule = {
   id: 'entry-lines',
-  codes: ['bootini/wrapped-line', 'bootini/unterminated-quote', 'bootini/comment-syntax', 'bootini/invalid-arc-path', 'bootini/too-many-entries', 'bootini/duplicate-key'],
+  codes: ['bootini/wrapped-line', 'bootini/unterminated-quote', 'bootini/comment-syntax', 'bootini/invalid-arc-path', 'bootini/too-many-entries', 'bootini/duplicate-key', 'bootini/title-length'],
   check({ doc, eol }) {
     const out: Diagnostic[] = [];
     const identical = new Map<string, OsEntry>();
@@ -376,6 +380,11 @@ const entryLines: Rule = {
           const s = e.pathRange.start.character;
           out.push(diag('bootini/invalid-arc-path', p.severity === 'error' ? Error : Warning, lineRange(e.line, s + p.start, s + p.end), p.message));
         }
+      }
+      if (e.quote === 'closed' && e.description.length > MAX_TITLE_CHARS) {
+        out.push(diag('bootini/title-length', Information, e.descriptionRange, `The title has ${e.description.length} characters: NTLDR cuts menu titles after about ${MAX_TITLE_CHARS}, so entries that differ only at the end look the same. Shorten it.`));
+      } else if (e.quote === 'closed' && ntldrShowsDebuggerEnabled(e) && e.description.length + DEBUGGER_TAG.length > MAX_TITLE_CHARS) {
+        out.push(diag('bootini/title-length', Information, e.descriptionRange, `NTLDR drops the "${DEBUGGER_TAG.trim()}" tag when title and tag together exceed about ${MAX_TITLE_CHARS} characters, so this debug entry will not be marked in the menu. Shorten the title to ${MAX_TITLE_CHARS - DEBUGGER_TAG.length} characters or less.`));
       }
       if (menuIndex === MAX_MENU_ENTRIES + 1) {
         out.push(diag('bootini/too-many-entries', Warning, e.lineRange, `NTLDR shows only the first ${MAX_MENU_ENTRIES} entries of [operating systems]; this one and those after it cannot be chosen from the menu. Remove entries you no longer need.`));

@@ -3,7 +3,7 @@
 // that uses settings pulled through workspace/configuration, symbols, folding.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,8 @@ import {
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
+  IPCMessageReader,
+  IPCMessageWriter,
   PublishDiagnosticsNotification,
   ShutdownRequest,
   StreamMessageReader,
@@ -191,5 +193,47 @@ describe('language server over stdio', () => {
     const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 99, character: 99 } });
     assert.equal(hover, null);
     assert.equal(child.exitCode, null, 'server still running');
+  });
+});
+
+describe('language server over node IPC (the transport the extension uses)', () => {
+  it('answers initialize and pushes diagnostics', async () => {
+    await ensureBundle();
+    const child = fork(serverJs, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    try {
+      const got = new Promise<PublishDiagnosticsParams>((r) => conn.onNotification(PublishDiagnosticsNotification.type, r));
+      conn.listen();
+      // The extension sends its settings as initializationOptions: { settings: { debugPort, baudRate, redactNames } }.
+      await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings: { debugPort: 'com3', baudRate: 19200, redactNames: false } } });
+      await conn.sendNotification(InitializedNotification.type, {});
+      const uri = 'untitled:boot.ini';
+      const text = `[boot loader]\r\ntimeout=30\r\ndefault=${XP}\r\n[operating systems]\r\n${XP}="XP" /break\r\n`;
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'boot-ini', version: 1, text } });
+      const p = await got;
+      assert.deepEqual(p.diagnostics.map((d) => [d.code, d.severity]), [['bootini/switch-requires', 1]]);
+      const actions = await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, context: { diagnostics: [] } });
+      const add = (actions ?? []).find((a) => a.title === 'Add a debugger-enabled entry');
+      assert.ok(add && 'edit' in add);
+      assert.match(add.edit!.changes![uri][0].newText, /\/debugport=com3 \/baudrate=19200 \/break$/);
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+    } finally {
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 3000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+        if (child.exitCode !== null) {
+          clearTimeout(t);
+          r();
+        }
+      });
+      conn.dispose();
+    }
   });
 });

@@ -135,6 +135,13 @@ describe('boot.ini code actions', () => {
     const add = bootIniFeatures.codeActions!(input(t), { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, []).find((a) => a.title === ADD_DEBUG_ENTRY_TITLE)!;
     assert.match(add.edit!.changes!['file:///w/boot.ini'][0].newText, /="XP \(kernel debug\)" \/sos \/debug \/debugport=com1 \/baudrate=115200 \/break$/);
   });
+  it('with timeout=0 it also shows the menu again, or the new entry could not be chosen', () => {
+    const t = FILE.replace('timeout=30', 'timeout=0');
+    const add = bootIniFeatures.codeActions!(input(t), { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, []).find((a) => a.title === ADD_DEBUG_ENTRY_TITLE)!;
+    const out = apply(t, add.edit!.changes!['file:///w/boot.ini']);
+    assert.match(out, /\r\ntimeout=30\r\n/);
+    assert.equal(out.split('\r\n').length, FILE.split('\r\n').length + 1);
+  });
   it('not offered on boot-sector entries or outside entries', () => {
     const titles = (line: number) => bootIniFeatures.codeActions!(input(FILE), { start: { line, character: 0 }, end: { line, character: 0 } }, []).map((a) => a.title);
     assert.deepEqual(titles(5), []);

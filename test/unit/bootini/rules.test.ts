@@ -314,6 +314,13 @@ describe('boot.ini rules', () => {
       assert.equal(ds.length, 1);
       assert.equal(ds[0].range.start.line, 4 + 10);
     });
+    it('long titles: cut after ~70 characters; the [debugger enabled] tag dropped earlier', () => {
+      const long = 'L'.repeat(71);
+      assert.equal(withCode(xp(`${XP}="${long}" /sos`), 'bootini/title-length')[0].severity, INFO);
+      const mid = 'M'.repeat(60);
+      assert.equal(withCode(xp(`${XP}="${mid}" /debug /debugport=com1 /baudrate=115200`), 'bootini/title-length').length, 1);
+      assert.deepEqual(withCode(xp(`${XP}="${mid}" /sos`), 'bootini/title-length'), []);
+    });
     it('a byte-order mark hides the first header', () => {
       assert.equal(withCode('\uFEFF' + xp(), 'bootini/encoding').length, 1);
     });
