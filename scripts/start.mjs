@@ -14,6 +14,15 @@ const forceCodeServer = args.includes('--code-server') || process.env.BOOTDBG_CO
 const port = Number(args.find((a) => a.startsWith('--port='))?.slice('--port='.length) ?? process.env.PORT ?? 0);
 const DEMO = join(REPO_ROOT, 'demo');
 const VSIX = join(REPO_ROOT, 'bootdbg.vsix');
+/** A quiet workbench focused on the demo (this folder under .e2e/ is ours to overwrite). */
+const START_SETTINGS = {
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'git.openRepositoryInParentFolders': 'never',
+};
 const log = (msg) => console.log(`[start] ${msg}`);
 
 function step(what, cmd, cmdArgs, options = {}) {
@@ -68,11 +77,8 @@ if (code) {
   const home = join(E2E_DIR, 'start');
   const dirs = { userData: join(home, 'user-data'), extensions: join(home, 'extensions'), config: join(home, 'xdg-config'), data: join(home, 'xdg-data') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  const settings = join(dirs.userData, 'User', 'settings.json');
-  if (!existsSync(settings)) {
-    mkdirSync(join(dirs.userData, 'User'), { recursive: true });
-    writeFileSync(settings, JSON.stringify({ 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false }, null, 2));
-  }
+  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(START_SETTINGS, null, 2));
   const env = { ...process.env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, EXTENSIONS_GALLERY: '{}' };
   const common = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
   step('installing bootdbg.vsix into code-server', NODE24, [CODE_SERVER_ENTRY, ...common, '--force', '--install-extension', VSIX], { env });

@@ -206,15 +206,20 @@ export class Workbench {
 
   /** Ctrl+P, type the name, Enter; resolves when that file's editor tab is active. */
   async quickOpen(fileName: string): Promise<void> {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(fileName);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
-    await this.page.keyboard.press('Enter');
-    await this.page.locator(`.tab.active[aria-label^="${fileName}"]`).waitFor({ timeout: 20000 });
-    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+    try {
+      await this.focusWorkbench();
+      await this.page.keyboard.press('Control+P');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(fileName);
+      await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+      await this.page.keyboard.press('Enter');
+      await this.page.locator('.tab.active', { hasText: fileName }).first().waitFor({ timeout: 20000 });
+      await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+    } catch (err) {
+      await this.screenshot(`failed-quick-open-${fileName}`).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** F1, type the command's title, Enter on the matching entry. Retried while the workbench is
