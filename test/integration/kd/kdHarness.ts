@@ -34,9 +34,13 @@ export class Harness {
   /** Waits for the next event `name` (after index `from`) matching `pred`. */
   async waitFor<K extends TargetEventName>(name: K, pred: (p: TargetEvents[K]) => boolean = () => true, timeoutMs = 15000, from = 0): Promise<TargetEvents[K]> {
     const deadline = Date.now() + timeoutMs;
+    let checked = from;
     for (;;) {
-      const hit = this.events.slice(from).find((e) => e.event === name && pred(e.payload as TargetEvents[K]));
-      if (hit) return hit.payload as TargetEvents[K];
+      // Only look at events not seen yet: floods of output events must not make this quadratic.
+      while (checked < this.events.length) {
+        const e = this.events[checked++];
+        if (e.event === name && pred(e.payload as TargetEvents[K])) return e.payload as TargetEvents[K];
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${name}; last events: ${this.events.slice(-8).map((e) => e.event + ' ' + JSON.stringify(e.payload, big)).join('\n')}\nlog tail:\n${this.log.slice(-15).join('\n')}`);
       await new Promise<void>((r) => {

@@ -1,0 +1,152 @@
+/**
+ * The windows-kd Target when things go wrong or change under it: break-in, reboots (requested and
+ * spontaneous), the cable going away and coming back, a pty opened through serialport, bad ports,
+ * cancelling the wait.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { listenTcp, openPty } from '../../kdsim/kdSimTransports';
+import { Harness } from './kdHarness';
+
+test('pause sends a break-in: stop reason pause; continue resumes', async () => {
+  const sim = await listenTcp({ scenario: 'iscsi-boot' });
+  const h = new Harness(`tcp:127.0.0.1:${sim.port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    await h.waitForOutput(/iSCSI boot complete/);
+    await h.target.pause();
+    const stop = await h.nextStop();
+    assert.equal(stop.reason, 'pause');
+    assert.match(stop.text ?? '', /80000003/);
+    await h.target.continue();
+    await h.waitFor('continued');
+    await h.target.pause();
+    assert.equal((await h.nextStop()).reason, 'pause', 'break-in works again after the int 3 was stepped over');
+  } finally {
+    await h.dispose();
+    await sim.close();
+  }
+});
+
+test('bootdbg.reboot: the target reboots, the link resynchronises, output and stops continue', async () => {
+  const sim = await listenTcp({ scenario: 'initial-break', rebootDelayMs: 100 });
+  const h = new Harness(`tcp:127.0.0.1:${sim.port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    await h.waitFor('stopped');
+    const mark = h.events.length;
+    await h.target.customRequest!('bootdbg.reboot', {});
+    await h.waitFor('continued', () => true, 5000, mark);
+    await h.waitForOutput(/Target rebooted/);
+    await h.waitForOutput(/Boot 2 after reboot/);
+    const again = await h.waitFor('stopped', () => true, 15000, mark);
+    assert.equal(again.exception?.exceptionId, '0x80000003');
+    assert.equal((await h.target.stackTrace(0, 1)).frames[0].name, 'nt!DbgBreakPoint', 'symbols re-read after the reboot');
+    assert.match(h.transcriptText(), /\.reboot/);
+    assert.match(h.transcriptText(), /restarted its debugger session/);
+  } finally {
+    await h.dispose();
+    await sim.close();
+  }
+});
+
+test('a target that reboots on its own is followed: lines before and after arrive in order', async () => {
+  const sim = await listenTcp({ scenario: 'reboot', rebootDelayMs: 100 });
+  const h = new Harness(`tcp:127.0.0.1:${sim.port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    await h.waitForOutput(/after reboot 5/);
+    const out = h.outputText();
+    const idx = (s: string): number => out.indexOf(s);
+    assert.ok(idx('before reboot 5') >= 0 && idx('before reboot 5') < idx('Boot 2') && idx('Boot 2') < idx('after reboot 1'));
+    for (let i = 1; i <= 5; i++) assert.equal(out.split(`after reboot ${i}\n`).length, 2, `after reboot ${i} exactly once`);
+  } finally {
+    await h.dispose();
+    await sim.close();
+  }
+});
+
+test('the cable goes away: clear message, transcript intact, reconnects when the target is back', async () => {
+  const sim1 = await listenTcp({ scenario: 'iscsi-boot' });
+  const port = sim1.port;
+  const h = new Harness(`tcp:127.0.0.1:${port}`);
+  let sim2: Awaited<ReturnType<typeof listenTcp>> | undefined;
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    await h.waitForOutput(/iSCSI boot complete/);
+    const before = h.transcriptText();
+    const mark = h.events.length;
+    await sim1.close();
+    const lost = await h.waitFor('output', (o) => /lost/.test(o.text), 5000, mark);
+    assert.match(lost.text, /Connection to the target on tcp:127\.0\.0\.1:\d+ lost/);
+    assert.match(lost.text, /transcript is kept at/);
+    await h.waitFor('linkState', (s) => s.state === 'disconnected', 5000, mark);
+    await h.waitFor('progressStart', (p) => /Reconnecting/.test(p.title), 5000, mark);
+    assert.ok(h.transcriptText().startsWith(before), 'transcript kept');
+    // The target comes back on the same port (a new boot): the session picks it up.
+    sim2 = await listenTcp({ scenario: 'initial-break' }, port);
+    const stop = await h.waitFor('stopped', () => true, 15000, mark);
+    assert.equal(stop.exception?.exceptionId, '0x80000003');
+    assert.match(h.transcriptText(), /Phase1Initialization[\s\S]*Connection to the target[\s\S]*Phase1Initialization/);
+  } finally {
+    await h.dispose();
+    await sim1.close().catch(() => undefined);
+    await sim2?.close();
+  }
+});
+
+test('pty through serialport (socat pair): attach, output, initial break', async () => {
+  const sim = await openPty({ scenario: 'initial-break' });
+  const h = new Harness(sim.devicePath, { baudRate: 115200 });
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    const progress = await h.waitFor('progressStart');
+    assert.match(progress.title, /^Waiting for target on \/dev\/pts\/\d+ at 115200…$/);
+    const stop = await h.waitFor('stopped');
+    assert.match(stop.text ?? '', /80000003.*first chance/);
+    assert.match(h.outputText(), /KD: COM1 at 115200 baud/);
+    const ls = await h.waitFor('linkState', (s) => s.state === 'stopped');
+    assert.match(ls.detail ?? '', /^\/dev\/pts\/\d+ 115200$/);
+  } finally {
+    await h.dispose();
+    await sim.close();
+  }
+});
+
+test('bad ports fail with clear messages; cancelling the wait terminates cleanly', async () => {
+  const missing = new Harness('/dev/ttyNoSuchPort9');
+  await assert.rejects(missing.target.start(), /Cannot open \/dev\/ttyNoSuchPort9: no such serial device/);
+  await missing.dispose();
+  // A port nobody listens on.
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const free = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const refused = new Harness(`tcp:127.0.0.1:${free}`);
+  await assert.rejects(refused.target.start(), /connection refused/);
+  await refused.dispose();
+  const sock = new Harness('/tmp/no-such-kd-socket-dir/com1');
+  await assert.rejects(sock.target.start(), /no such socket/);
+  await sock.dispose();
+  // A silent peer: waiting shows progress; cancel ends the session.
+  const silent = net.createServer((s) => s.on('data', () => undefined));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const h = new Harness(`tcp:127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
+  try {
+    await h.target.start();
+    const p = await h.waitFor('progressStart');
+    h.target.cancelProgress(p.id);
+    const t = await h.waitFor('terminated');
+    assert.match(t.reason, /cancelled/);
+    await h.waitFor('progressEnd');
+  } finally {
+    await h.dispose();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
