@@ -68,23 +68,44 @@ export interface VmxScsiHint {
   value?: string;
 }
 
-export function findVmxScsiHint(uri: string, ctx: WorkspaceContext): VmxScsiHint | undefined {
-  let siblings: string[];
-  try {
-    siblings = ctx.siblings(uri).filter((s) => /\.vmx$/i.test(s));
-  } catch {
-    return undefined;
+/** Folders searched for a .vmx: the transcript's, then up to two parents (BootDbg keeps its
+ *  transcripts in .bootdbg/transcripts/ under the workspace that holds the VM). */
+function vmxCandidates(uri: string, ctx: WorkspaceContext): string[] {
+  const out: string[] = [];
+  for (const probe of ['', '../.bootdbg-probe', '../../.bootdbg-probe']) {
+    let at = uri;
+    if (probe) {
+      try {
+        at = new URL(probe, uri).toString();
+      } catch {
+        break;
+      }
+    }
+    try {
+      out.push(...ctx.siblings(at).filter((s) => /\.vmx$/i.test(s) && !out.includes(s)));
+    } catch {
+      // a context that cannot list folders: no hint
+    }
   }
-  for (const vmx of siblings) {
-    const text = ctx.readText(vmx);
-    if (text === undefined) continue;
-    const lines = text.split(/\r\n|\n|\r/);
-    const line = lines.findIndex((l) => /^\s*scsi0\.present\s*=/i.test(l));
-    if (line < 0) return { uri: vmx };
-    const value = /=\s*"?([^"\s]*)"?/.exec(lines[line])?.[1]?.toLowerCase();
-    return { uri: vmx, line, lineText: lines[line], value };
-  }
-  return undefined;
+  return out;
+}
+
+/**
+ * The .vmx the transcript belongs to — nearest folder first, and among several the one whose
+ * ethernet address is the iBFT NIC's MAC — and where its `scsi0.present` line is.
+ */
+export function findVmxScsiHint(uri: string, ctx: WorkspaceContext, mac?: string): VmxScsiHint | undefined {
+  const texts = vmxCandidates(uri, ctx)
+    .map((vmx) => ({ vmx, text: ctx.readText(vmx) }))
+    .filter((c): c is { vmx: string; text: string } => c.text !== undefined);
+  const wanted = mac?.toLowerCase();
+  const pick = (wanted && texts.find((c) => c.text.toLowerCase().includes(wanted))) || texts[0];
+  if (!pick) return undefined;
+  const lines = pick.text.split(/\r\n|\n|\r/);
+  const line = lines.findIndex((l) => /^\s*scsi0\.present\s*=/i.test(l));
+  if (line < 0) return { uri: pick.vmx };
+  const value = /=\s*"?([^"\s]*)"?/.exec(lines[line])?.[1]?.toLowerCase();
+  return { uri: pick.vmx, line, lineText: lines[line], value };
 }
 
 function vmxRelated(hint: VmxScsiHint | undefined): DiagnosticRelatedInformation[] {
@@ -122,7 +143,7 @@ function nicNotMatched(input: DiagnosticInput, n: ReportNic): Diagnostic | undef
   const explicit = n.notFoundLine !== undefined;
   // sanbootconf prints the match right after the NIC block: only judge once the transcript went on.
   if (!explicit && (n.source !== 'sanbootconf' || r.lastTextLine <= n.endLine)) return undefined;
-  const hint = findVmxScsiHint(input.uri, input.ctx);
+  const hint = findVmxScsiHint(input.uri, input.ctx, n.mac?.value);
   const seen = r.windowsNics.filter((w) => w.line > n.line).map((w) => w.mac);
   let message = `${nicLabel(n)} was not matched to any Windows NIC, so its IP settings were not applied and the iSCSI session cannot start.`;
   if (r.nicListFailed) message += ` The driver could not list NICs (line ${r.nicListFailed.line + 1}).`;

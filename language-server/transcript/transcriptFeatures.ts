@@ -99,7 +99,9 @@ function foldingRanges(doc: DocumentInput): FoldingRange[] {
 function codeActions(doc: DocumentInput, _range: Range, diags: Diagnostic[]): CodeAction[] {
   const relevant = diags.filter((d) => d.code === TRANSCRIPT_CODES.nicNotMatched);
   if (relevant.length === 0) return [];
-  const hint = findVmxScsiHint(doc.uri, doc.ctx);
+  const { reports } = analyseTranscript(doc.text);
+  const unmatched = reports.flatMap((r) => r.nics).find((n) => !n.matched && n.mac);
+  const hint = findVmxScsiHint(doc.uri, doc.ctx, unmatched?.mac?.value);
   if (!hint || hint.value === 'true') return [];
   const newLine = 'scsi0.present = "TRUE"';
   const edit =

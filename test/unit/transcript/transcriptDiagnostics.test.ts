@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Diagnostic, Hover } from 'vscode-languageserver-types';
 import { isolatedContext } from '../../../language-server/languageFeatures';
 import { transcriptFeatures } from '../../../language-server/transcript/transcriptFeatures';
@@ -63,6 +67,24 @@ describe('transcript diagnostics', () => {
     assert.equal(rel.location.range.start.line, 3);
     assert.match(typeof rel.message === 'string' ? rel.message : '', /not TRUE/);
     assert.match(msg(nic), /diskless\.vmx/);
+  });
+
+  it('finds the VM two folders up (.bootdbg/transcripts/) and prefers the .vmx with the NIC\'s MAC', () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'bootdbg-vmx-'));
+    try {
+      mkdirSync(path.join(ws, '.bootdbg', 'transcripts'), { recursive: true });
+      writeFileSync(path.join(ws, 'aaa-other.vmx'), 'scsi0.present = "TRUE"\nethernet0.address = "00:0c:29:00:00:01"\n');
+      writeFileSync(path.join(ws, 'xp.vmx'), 'memsize = "256"\nethernet0.address = "00:0C:29:3A:4B:5C"\n');
+      const file = path.join(ws, '.bootdbg', 'transcripts', 'kd-20261122-010000.kdlog');
+      writeFileSync(file, fixture('sanbootconf-nic-not-matched-7b.kdlog'));
+      const uri = pathToFileURL(file).toString();
+      const ds = transcriptFeatures.diagnostics({ uri, text: fixture('sanbootconf-nic-not-matched-7b.kdlog'), ctx: fileContext() });
+      const rel = ds.find((d) => d.code === 'transcript/nic-not-matched')?.relatedInformation?.[0];
+      assert.match(rel?.location.uri ?? '', /\/xp\.vmx$/);
+      assert.match(typeof rel?.message === 'string' ? rel.message : '', /no scsi0\.present/);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 
   it('quick fix sets scsi0.present = "TRUE" in that .vmx', () => {
