@@ -1,0 +1,94 @@
+/**
+ * Device families of a .vmx: the `<family><N>[:<M>].<property>` naming, index limits and what each
+ * family is, as data (limits from libvirt's vmx.c via ../shared/reference/lang/vmx.md §2).
+ */
+
+export interface VmxDeviceFamily {
+  /** Key prefix as VMware writes it (`ethernet`, `pciBridge`). */
+  family: string;
+  label: string;
+  /** Highest controller/device index N; undefined = not limited by anything we know. */
+  maxIndex?: number;
+  /** Families addressed as `familyN:M` (controller N, unit M). */
+  units?: { maxUnit?: number; label: string; reserved?: readonly number[] };
+  /** Sits on the PCI bus (so has a `pciSlotNumber`). */
+  pci: boolean;
+}
+
+export const VMX_DEVICE_FAMILIES: readonly VmxDeviceFamily[] = [
+  { family: 'scsi', label: 'SCSI controller', maxIndex: 3, units: { maxUnit: 15, label: 'SCSI disk/CD', reserved: [7] }, pci: true },
+  { family: 'ide', label: 'IDE channel', maxIndex: 1, units: { maxUnit: 1, label: 'IDE device' }, pci: false },
+  { family: 'sata', label: 'SATA controller', maxIndex: 3, units: { maxUnit: 29, label: 'SATA device' }, pci: true },
+  { family: 'nvme', label: 'NVMe controller', maxIndex: 3, units: { label: 'NVMe namespace' }, pci: true },
+  { family: 'floppy', label: 'Floppy drive', maxIndex: 1, pci: false },
+  { family: 'ethernet', label: 'Network adapter', maxIndex: 9, pci: true },
+  { family: 'serial', label: 'Serial port', maxIndex: 3, pci: false },
+  { family: 'parallel', label: 'Parallel port', maxIndex: 2, pci: false },
+  { family: 'pciBridge', label: 'PCI bridge / PCIe root port', maxIndex: 7, pci: true },
+  { family: 'sharedFolder', label: 'Shared folder', pci: false },
+  { family: 'vmci', label: 'VMCI device', maxIndex: 0, pci: true },
+  { family: 'hpet', label: 'HPET timer', maxIndex: 0, pci: false },
+];
+
+/** Devices without an index that still group their keys (`sound.present`, `usb.present`). */
+export const VMX_SINGLE_DEVICES: Readonly<Record<string, { label: string; pci: boolean }>> = {
+  sound: { label: 'Sound card', pci: true },
+  usb: { label: 'USB controller (UHCI)', pci: true },
+  ehci: { label: 'USB 2 controller (EHCI)', pci: true },
+  usb_xhci: { label: 'USB 3 controller (xHCI)', pci: true },
+  svga: { label: 'Display adapter', pci: false },
+};
+
+const FAMILY_BY_LOWER = new Map(VMX_DEVICE_FAMILIES.map((f) => [f.family.toLowerCase(), f]));
+
+/** `scsi0:1.fileName` → family scsi, index 0, unit 1, property fileName. */
+export interface VmxKeyParts {
+  family: VmxDeviceFamily;
+  index: number;
+  unit?: number;
+  property: string;
+  /** `scsi0:1` as written. */
+  device: string;
+  /** `scsi0` as written. */
+  controller: string;
+}
+
+const INDEXED_KEY = /^([A-Za-z_]+?)(\d+)(?::(\d+))?\.(.+)$/;
+
+export function splitDeviceKey(key: string): VmxKeyParts | undefined {
+  const m = INDEXED_KEY.exec(key);
+  if (!m) return undefined;
+  const family = FAMILY_BY_LOWER.get(m[1].toLowerCase());
+  if (!family) return undefined;
+  if (m[3] !== undefined && !family.units) return undefined;
+  const controller = `${m[1]}${m[2]}`;
+  return {
+    family,
+    index: Number(m[2]),
+    unit: m[3] === undefined ? undefined : Number(m[3]),
+    property: m[4],
+    controller,
+    device: m[3] === undefined ? controller : `${controller}:${m[3]}`,
+  };
+}
+
+/**
+ * The group a key belongs to in the outline: `scsi0:1` for `scsi0:1.fileName`, `ethernet0`, `sound`,
+ * or the first dotted segment for other namespaced keys (`tools`, `uuid`); undefined for plain
+ * keys such as `memsize`.
+ */
+export function deviceOf(key: string): string | undefined {
+  const parts = splitDeviceKey(key);
+  if (parts) return parts.device;
+  const dot = key.indexOf('.');
+  if (dot <= 0) return undefined;
+  return key.slice(0, dot);
+}
+
+export function familyLabel(device: string): string | undefined {
+  const single = VMX_SINGLE_DEVICES[device.toLowerCase()];
+  if (single) return single.label;
+  const parts = splitDeviceKey(`${device}.x`);
+  if (!parts) return undefined;
+  return parts.unit !== undefined ? parts.family.units?.label : parts.family.label;
+}
