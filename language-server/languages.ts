@@ -3,12 +3,15 @@
  * object of plain functions (language-server/languageFeatures.ts); add one line per language.
  */
 import { bootIniFeatures } from './bootini';
+import { withBootIniCrossFile } from './crossFile/bootIniCrossFile';
+import { vmxFeatures } from './vmx/vmxFeatures';
 import type { LanguageFeatures } from './languageFeatures';
 import { loadOrdFeatures } from './loadord/loadOrdFeatures';
 import { transcriptFeatures } from './transcript/transcriptFeatures';
 
 export const LANGUAGES: LanguageFeatures[] = [
-  bootIniFeatures,
+  withBootIniCrossFile(bootIniFeatures),
+  vmxFeatures,
   transcriptFeatures,
   loadOrdFeatures,
 ];

@@ -29,6 +29,8 @@ export const CROSSFILE_CODES = ['crossfile/vmx-serial', 'crossfile/kd-baudrate',
 
 /** NTLDR's default rate when /baudrate is missing (WDK, KB 170756; KB 833721 says 115200). */
 const NTLDR_DEFAULT_BAUD = 19200;
+/** Rates NTLDR accepts; anything else is the boot.ini rules' business (invalid value), not a mismatch. */
+const NTLDR_BAUD_RATES: readonly number[] = [9600, 19200, 38400, 57600, 115200];
 
 interface SerialPort {
   index: number;
@@ -173,7 +175,8 @@ function checkAgainstVmx(setting: BootIniDebugSetting, vmxUri: string, doc: VmxD
 function checkAgainstLaunchConfigs(setting: BootIniDebugSetting, configs: KdLaunchConfig[], vmxPipes: { uri: string; name: string }[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const withBaud = configs.filter((c) => c.baudRate !== undefined);
-  if (withBaud.length && !withBaud.some((c) => c.baudRate === (setting.baudRate ?? NTLDR_DEFAULT_BAUD))) {
+  const validBaud = setting.baudRate === undefined || NTLDR_BAUD_RATES.includes(setting.baudRate);
+  if (withBaud.length && validBaud && !withBaud.some((c) => c.baudRate === (setting.baudRate ?? NTLDR_DEFAULT_BAUD))) {
     const c = withBaud[0];
     const given = setting.baudRate !== undefined;
     out.push(

@@ -64,11 +64,14 @@ function indicesInUse(doc: VmxDocument): Map<string, { controllers: Set<number>;
   return used;
 }
 
-function withNext(set: Set<number> | undefined, max: number | undefined, reserved: readonly number[] = []): number[] {
-  const list = [...(set ?? [])].sort((a, b) => a - b);
+/** Indices worth offering: the one being typed, the lowest few in use, and the next free one
+ *  (families such as sharedFolderN can have hundreds; the list stays small). */
+function indicesToOffer(set: Set<number> | undefined, max: number | undefined, typed: number | undefined, reserved: readonly number[] = []): number[] {
+  const list = [...(set ?? [])].sort((a, b) => a - b).slice(0, 4);
   let next = 0;
   while (set?.has(next) || reserved.includes(next)) next++;
   if (max === undefined || next <= max) list.push(next);
+  if (typed !== undefined && (max === undefined || typed <= max) && !list.includes(typed)) list.push(typed);
   return list;
 }
 
@@ -98,6 +101,12 @@ function keyItem(key: string, spec: VmxKeySpec | undefined, ctx: Extract<LineCon
 
 function keyCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'key' }>): CompletionItem[] {
   const used = indicesInUse(doc);
+  // `ethernet3.` / `scsi0:2.` typed so far: offer that device's keys too.
+  const typedKey = doc.lines[ctx.range.start.line].slice(ctx.range.start.character, ctx.range.end.character);
+  const typed = /^([A-Za-z_]+)(\d+)(?::(\d+))?/.exec(typedKey);
+  const typedFamily = typed?.[1].toLowerCase();
+  const typedIndex = (family: string): number | undefined => (typedFamily === family.toLowerCase() ? Number(typed![2]) : undefined);
+  const typedUnit = (family: string, n: number): number | undefined => (typedFamily === family.toLowerCase() && Number(typed![2]) === n && typed![3] !== undefined ? Number(typed![3]) : undefined);
   const present = new Set(doc.entries.filter((e) => e.line !== ctx.range.start.line).map((e) => e.keyLower));
   const items: CompletionItem[] = [];
   const familyByLower = new Map<string, VmxDeviceFamily>(VMX_DEVICE_FAMILIES.map((f) => [f.family.toLowerCase(), f]));
@@ -117,20 +126,20 @@ function keyCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'key
       continue;
     }
     const u = used.get(family.family);
-    for (const n of withNext(u?.controllers, family.maxIndex)) {
+    for (const n of indicesToOffer(u?.controllers, family.maxIndex, typedIndex(family.family))) {
       if (!m[2]) {
         push(`${m[1]}${n}.${m[3]}`, spec, group);
         continue;
       }
-      for (const unit of withNext(u?.units.get(n), family.units?.maxUnit, family.units?.reserved)) push(`${m[1]}${n}:${unit}.${m[3]}`, spec, group);
+      for (const unit of indicesToOffer(u?.units.get(n), family.units?.maxUnit, typedUnit(family.family, n), family.units?.reserved)) push(`${m[1]}${n}:${unit}.${m[3]}`, spec, group);
     }
   }
   // Device prefixes (`ethernet1.`, `scsi0:1.`) that re-open the list for the device's keys.
   for (const family of VMX_DEVICE_FAMILIES) {
     const u = used.get(family.family);
-    for (const n of withNext(u?.controllers, family.maxIndex)) {
+    for (const n of indicesToOffer(u?.controllers, family.maxIndex, typedIndex(family.family))) {
       const prefixes = [`${family.family}${n}.`];
-      if (family.units) for (const unit of withNext(u?.units.get(n), family.units.maxUnit, family.units.reserved)) prefixes.push(`${family.family}${n}:${unit}.`);
+      if (family.units) for (const unit of indicesToOffer(u?.units.get(n), family.units.maxUnit, typedUnit(family.family, n), family.units.reserved)) prefixes.push(`${family.family}${n}:${unit}.`);
       for (const prefix of prefixes) {
         const isUnit = prefix.includes(':');
         items.push({

@@ -41,35 +41,42 @@ export const VMX_SINGLE_DEVICES: Readonly<Record<string, { label: string; pci: b
 
 const FAMILY_BY_LOWER = new Map(VMX_DEVICE_FAMILIES.map((f) => [f.family.toLowerCase(), f]));
 
-/** `scsi0:1.fileName` → family scsi, index 0, unit 1, property fileName. */
-export interface VmxKeyParts {
-  family: VmxDeviceFamily;
-  index: number;
-  unit?: number;
-  property: string;
+/** `scsi0:1.fileName` → family scsi, index 0, unit 1, property fileName (strings sliced on demand). */
+export class VmxKeyParts {
+  constructor(
+    private readonly key: string,
+    readonly family: VmxDeviceFamily,
+    readonly index: number,
+    readonly unit: number | undefined,
+    private readonly controllerLength: number,
+    private readonly deviceLength: number,
+  ) {}
+
   /** `scsi0:1` as written. */
-  device: string;
+  get device(): string {
+    return this.key.slice(0, this.deviceLength);
+  }
+
   /** `scsi0` as written. */
-  controller: string;
+  get controller(): string {
+    return this.key.slice(0, this.controllerLength);
+  }
+
+  get property(): string {
+    return this.key.slice(this.deviceLength + 1);
+  }
 }
 
-const INDEXED_KEY = /^([A-Za-z_]+?)(\d+)(?::(\d+))?\.(.+)$/;
+const INDEXED_KEY = /^([A-Za-z_]+)(\d+)(?::(\d+))?\./;
 
 export function splitDeviceKey(key: string): VmxKeyParts | undefined {
   const m = INDEXED_KEY.exec(key);
-  if (!m) return undefined;
+  if (!m || m[0].length === key.length) return undefined;
   const family = FAMILY_BY_LOWER.get(m[1].toLowerCase());
   if (!family) return undefined;
   if (m[3] !== undefined && !family.units) return undefined;
-  const controller = `${m[1]}${m[2]}`;
-  return {
-    family,
-    index: Number(m[2]),
-    unit: m[3] === undefined ? undefined : Number(m[3]),
-    property: m[4],
-    controller,
-    device: m[3] === undefined ? controller : `${controller}:${m[3]}`,
-  };
+  const controllerLength = m[1].length + m[2].length;
+  return new VmxKeyParts(key, family, Number(m[2]), m[3] === undefined ? undefined : Number(m[3]), controllerLength, m[0].length - 1);
 }
 
 /**
@@ -83,6 +90,11 @@ export function deviceOf(key: string): string | undefined {
   const dot = key.indexOf('.');
   if (dot <= 0) return undefined;
   return key.slice(0, dot);
+}
+
+/** Families by lower-case name (`pcibridge` → pciBridge). */
+export function familyNamed(lower: string): VmxDeviceFamily | undefined {
+  return FAMILY_BY_LOWER.get(lower);
 }
 
 export function familyLabel(device: string): string | undefined {

@@ -5,7 +5,8 @@
 import { closestMatches } from './editDistance';
 import { VMX_GUEST_OS, VMX_KEY_SPECS, VMX_OBSERVED_KEYS, VMX_VIRTUAL_HW } from './vmxKeyData';
 import type { VmxGuestOs, VmxKeySpec, VmxValueDomain, VmxVirtualHw } from './vmxKeyTypes';
-import { splitDeviceKey, VMX_DEVICE_FAMILIES, VMX_SINGLE_DEVICES } from './vmxDevices';
+import { familyNamed, VMX_DEVICE_FAMILIES, VMX_SINGLE_DEVICES } from './vmxDevices';
+import { templateOf } from './vmxParser';
 
 /** A concrete key name pattern: `ethernetN.virtualDev` with its spec. */
 export interface KeyTemplate {
@@ -63,45 +64,45 @@ const OPEN_NAMESPACES = [
   'prefvmx.', 'remotedisplay.', 'logging.', 'vmxstats.', 'sound.', 'svga.', 'vhv.', 'vvtd.', 'hpet0.', 'vmci0.',
 ];
 
-/** Lower-case template of a concrete key: `Ethernet0.VirtualDev` → `ethernetn.virtualdev`,
- *  `pciBridge1:0.pxm` → `pcibridgen:m.pxm` (same rule the generator applied to the corpus). */
-export function templateOf(key: string): string {
-  return key
-    .replace(/^([A-Za-z_]*[A-Za-z_])(\d+):(\d+)\./, '$1N:M.')
-    .replace(/^([A-Za-z_]*[A-Za-z_])(\d+)\./, '$1N.')
-    .toLowerCase();
-}
+export { templateOf };
 
-export function specFor(key: string): VmxKeySpec | undefined {
-  const lower = key.toLowerCase();
-  const exact = SPEC_BY_TEMPLATE.get(lower);
+const specByTemplateMemo = new Map<string, VmxKeySpec | null>();
+
+/** The spec a concrete key falls under (`Ethernet0.VirtualDev` → `ethernetN.virtualDev`). */
+export function specFor(key: string, template = templateOf(key), keyLower = key.toLowerCase()): VmxKeySpec | undefined {
+  const exact = SPEC_BY_TEMPLATE.get(keyLower);
   if (exact) return exact;
-  const t = templateOf(key);
-  const byTemplate = SPEC_BY_TEMPLATE.get(t);
-  if (byTemplate) return byTemplate;
-  for (const w of WILDCARD_SPECS) if (t.startsWith(w.prefix)) return w.spec;
-  if (lower.endsWith('.pcislotnumber') && isPciDevice(key.slice(0, -'.pciSlotNumber'.length))) return PCI_SLOT_SPEC;
-  return undefined;
+  let spec = specByTemplateMemo.get(template);
+  if (spec === undefined) {
+    spec = SPEC_BY_TEMPLATE.get(template) ?? WILDCARD_SPECS.find((w) => template.startsWith(w.prefix))?.spec ?? null;
+    if (!spec && template.endsWith('.pcislotnumber') && isPciTemplateDevice(template.slice(0, -'.pcislotnumber'.length))) spec = PCI_SLOT_SPEC ?? null;
+    if (specByTemplateMemo.size > 10_000) specByTemplateMemo.clear();
+    specByTemplateMemo.set(template, spec);
+  }
+  return spec ?? undefined;
 }
 
-function isPciDevice(device: string): boolean {
-  const single = VMX_SINGLE_DEVICES[device.toLowerCase()];
+/** `sound`, `ethernetn` (a PCI family without units): devices that have a pciSlotNumber. */
+function isPciTemplateDevice(device: string): boolean {
+  const single = VMX_SINGLE_DEVICES[device];
   if (single) return single.pci;
-  const parts = splitDeviceKey(`${device}.x`);
-  return parts !== undefined && parts.unit === undefined && parts.family.pci;
+  const m = /^([a-z_]+)n$/.exec(device);
+  return !!m && familyNamed(m[1])?.pci === true;
 }
 
 /** Known = in the spec table, written by VMware in a corpus file, or in an open namespace. */
-export function isKnownKey(key: string): boolean {
-  if (specFor(key)) return true;
-  const lower = key.toLowerCase();
-  if (KNOWN_LOWER.has(lower) || KNOWN_LOWER.has(templateOf(key))) return true;
-  return false;
+export function isKnownKey(key: string, template = templateOf(key), keyLower = key.toLowerCase()): boolean {
+  if (specFor(key, template, keyLower)) return true;
+  return KNOWN_LOWER.has(keyLower) || KNOWN_LOWER.has(template);
 }
 
+const OPEN_NAMESPACE_SET = new Set(OPEN_NAMESPACES);
+const NAMESPACE_PREFIX = /^[^.:]*[.:]/;
+
+/** In a namespace with many undocumented keys (`guestinfo.`, `vmotion.`, `usb:`…). */
 export function inOpenNamespace(key: string): boolean {
-  const lower = key.toLowerCase();
-  return OPEN_NAMESPACES.some((ns) => lower.startsWith(ns));
+  const m = NAMESPACE_PREFIX.exec(key);
+  return m !== null && OPEN_NAMESPACE_SET.has(m[0].toLowerCase());
 }
 
 /** Renders a template with the indices of the key being corrected: `ethernetN.virtualDev` + `ethernet1.x`. */
@@ -117,14 +118,35 @@ function instantiate(template: string, key: string): string {
 const suggestionCache = new Map<string, string[]>();
 const TEMPLATE_NAMES = KNOWN_TEMPLATES.map((k) => k.template);
 const TEMPLATE_LOWER = TEMPLATE_NAMES.map((t) => t.toLowerCase());
+/** Templates by first dotted segment (`tools`, `ethernetn`), for typos inside a namespace. */
+const TEMPLATES_BY_NAMESPACE = new Map<string, { names: string[]; lower: string[] }>();
+for (let i = 0; i < TEMPLATE_NAMES.length; i++) {
+  const ns = TEMPLATE_LOWER[i].split('.')[0];
+  let g = TEMPLATES_BY_NAMESPACE.get(ns);
+  if (!g) TEMPLATES_BY_NAMESPACE.set(ns, (g = { names: [], lower: [] }));
+  g.names.push(TEMPLATE_NAMES[i]);
+  g.lower.push(TEMPLATE_LOWER[i]);
+}
 
-/** "Did you mean" for an unknown key: closest known templates (a misspelt family such as
- *  `ethernt0.present` templates to `etherntN.present`, one edit away), rendered with the key's indices. */
+/** Whether any known key shares the template's first segment (`tools.`, `ethernetn.`). */
+export function hasNamespaceTemplates(template: string): boolean {
+  const dot = template.indexOf('.');
+  return TEMPLATES_BY_NAMESPACE.has(dot < 0 ? template : template.slice(0, dot));
+}
+
+/**
+ * "Did you mean" for an unknown key: closest known templates (a misspelt family such as
+ * `ethernt0.present` templates to `etherntN.present`, one edit away), rendered with the key's
+ * indices. In an open namespace (guestinfo.*, vmotion.*…) only that namespace's keys are compared.
+ */
 export function suggestKeys(key: string, max = 3): string[] {
   const t = templateOf(key);
   let templates = suggestionCache.get(t);
   if (!templates) {
-    templates = closestMatches(t, TEMPLATE_NAMES, max, TEMPLATE_LOWER);
+    if (inOpenNamespace(key)) {
+      const g = TEMPLATES_BY_NAMESPACE.get(t.split('.')[0]);
+      templates = g ? closestMatches(t, g.names, max, g.lower) : [];
+    } else templates = closestMatches(t, TEMPLATE_NAMES, max, TEMPLATE_LOWER);
     if (suggestionCache.size > 5000) suggestionCache.clear();
     suggestionCache.set(t, templates);
   }
@@ -156,9 +178,17 @@ const PATTERN_OVERRIDES: Readonly<Record<string, RegExp>> = {
   'bios.hddorder': /^(scsi|ide|sata|nvme)\d+:\d+(,(scsi|ide|sata|nvme)\d+:\d+)*$/i,
 };
 
+const patternMemo = new Map<VmxValueDomain, RegExp | null>();
+
 function patternFor(keyTemplate: string, domain: VmxValueDomain): RegExp | undefined {
   const override = PATTERN_OVERRIDES[keyTemplate];
   if (override) return override;
+  let re = patternMemo.get(domain);
+  if (re === undefined) patternMemo.set(domain, (re = compilePattern(domain) ?? null));
+  return re ?? undefined;
+}
+
+function compilePattern(domain: VmxValueDomain): RegExp | undefined {
   let p = domain.pattern;
   if (!p) return undefined;
   const same = /^same as (\S+)$/.exec(p);
@@ -180,12 +210,15 @@ export interface ValueProblem {
 const INTEGER = /^[+-]?\d+$/;
 
 /** Checks a decoded value against its spec's domain; undefined when fine or not checkable. */
-export function checkValue(key: string, value: string, spec: VmxKeySpec): ValueProblem | undefined {
+const BOOLEAN = /^(true|false)$/i;
+
+export function checkValue(key: string, value: string, spec: VmxKeySpec, template?: string): ValueProblem | undefined {
   const d = spec.value;
+  if (d.type === 'string' && (value === '' || (!d.pattern && !PATTERN_OVERRIDES[template ?? templateOf(key)]))) return undefined;
+  if (d.type === 'boolean' && BOOLEAN.test(value)) return undefined;
   const shown = `"${value}"`;
   switch (d.type) {
     case 'boolean': {
-      if (/^(true|false)$/i.test(value)) return undefined;
       if (/^(true|false)$/i.test(value.trim())) return { message: `${shown} has surrounding spaces, so it is not a boolean. Write "${value.trim().toUpperCase()}".`, replacements: [value.trim().toUpperCase()] };
       const guess = /^(yes|on|1|enabled?)$/i.test(value) ? 'TRUE' : /^(no|off|0|disabled?)$/i.test(value) ? 'FALSE' : undefined;
       return {
@@ -219,7 +252,7 @@ export function checkValue(key: string, value: string, spec: VmxKeySpec): ValueP
     }
     case 'string': {
       if (value === '') return undefined;
-      const re = patternFor(templateOf(key), d);
+      const re = patternFor(template ?? templateOf(key), d);
       if (re && !re.test(value)) return { message: `${shown} does not have the form ${key} needs (${re.source}).`, replacements: [] };
       return undefined;
     }

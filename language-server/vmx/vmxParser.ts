@@ -13,22 +13,49 @@
  * Keys are case-insensitive: `keyLower` is what lookups use.
  */
 import type { Range } from 'vscode-languageserver-types';
+import { splitDeviceKey } from './vmxDevices';
+import type { VmxKeyParts } from './vmxDevices';
 
-export interface VmxEntry {
-  line: number;
-  /** Key as written. */
-  key: string;
-  keyLower: string;
-  keyRange: Range;
-  /** Value text as written (between the quotes when quoted). */
-  rawValue: string;
-  /** Value after `|XX` decoding. */
-  value: string;
+/** One `key = value` line. Ranges are computed on access: a 10,000-line file makes 10,000 entries,
+ *  and only the few that get a diagnostic ever need theirs. */
+export class VmxEntry {
+  constructor(
+    readonly line: number,
+    /** Key as written. */
+    readonly key: string,
+    readonly keyLower: string,
+    /** Lower-case key with indices as n / n:m (`ethernetn.virtualdev`): what the key tables are keyed by. */
+    readonly template: string,
+    /** Device family, index, unit and property for `ethernet0.virtualDev`, `scsi0:1.fileName`. */
+    readonly parts: VmxKeyParts | undefined,
+    /** Value text as written (between the quotes when quoted). */
+    readonly rawValue: string,
+    /** Value after `|XX` decoding. */
+    readonly value: string,
+    readonly quoted: boolean,
+    private readonly keyStart: number,
+    private readonly valueStart: number,
+    private readonly lineLength: number,
+  ) {}
+
+  get keyRange(): Range {
+    return rng(this.line, this.keyStart, this.keyStart + this.key.length);
+  }
+
   /** Span of rawValue (inside the quotes); empty range right after `=` for `key =`. */
-  valueRange: Range;
-  quoted: boolean;
+  get valueRange(): Range {
+    return rng(this.line, this.valueStart, this.valueStart + this.rawValue.length);
+  }
+
   /** Whole line (for removal edits). */
-  lineRange: Range;
+  get lineRange(): Range {
+    return rng(this.line, 0, this.lineLength);
+  }
+
+  /** `key =` with nothing after it. */
+  get isEmpty(): boolean {
+    return this.rawValue.length === 0;
+  }
 }
 
 export type VmxProblemKind =
@@ -56,40 +83,40 @@ export interface VmxDocument {
   problems: readonly VmxProblem[];
   /** Comment spans (full-line and trailing). */
   comments: readonly Range[];
-  /** Entries by lower-case key, in file order (duplicates keep every occurrence). */
-  byKey: ReadonlyMap<string, readonly VmxEntry[]>;
+  /** The last entry of each lower-case key (VMware-compatible tools keep the last duplicate). */
+  lastByKey: ReadonlyMap<string, VmxEntry>;
+  /** Keys set more than once: every occurrence in file order. */
+  duplicates: ReadonlyMap<string, readonly VmxEntry[]>;
   hasBom: boolean;
 }
 
 const LINE_BREAK = /\r\n|\r|\n/;
-const HEX2 = /^[0-9A-Fa-f]{2}$/;
 const TYPOGRAPHIC_QUOTES = /[\u201C\u201D\u201E\u201F\u2033\u301D\u301E\uFF02]/;
 
 function rng(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
 }
 
-function isWs(c: string | undefined): boolean {
-  return c === ' ' || c === '\t';
-}
-
 /** `|XX` decoding; returns the decoded value and the offsets (within raw) of invalid `|` sequences. */
 export function decodeVmxEscapes(raw: string): { value: string; invalidAt: number[] } {
-  if (!raw.includes('|')) return { value: raw, invalidAt: [] };
+  if (!raw.includes('|')) return { value: raw, invalidAt: NO_INVALID };
   let out = '';
   const invalidAt: number[] = [];
-  const bytes: number[] = [];
+  let bytes: number[] = [];
+  let highBytes = false;
   const flushBytes = (): void => {
-    if (bytes.length) {
-      out += Buffer.from(bytes).toString('utf8');
-      bytes.length = 0;
-    }
+    if (bytes.length === 0) return;
+    // Escaped bytes >= 0x80 form UTF-8 sequences; ASCII ones map straight to characters.
+    out += highBytes ? Buffer.from(bytes).toString('utf8') : String.fromCharCode(...bytes);
+    bytes = [];
+    highBytes = false;
   };
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
-    const hex = raw.slice(i + 1, i + 3);
-    if (c === '|' && HEX2.test(hex)) {
-      bytes.push(parseInt(hex, 16));
+    if (c === '|' && isHex(raw.charCodeAt(i + 1)) && isHex(raw.charCodeAt(i + 2))) {
+      const b = parseInt(raw.slice(i + 1, i + 3), 16);
+      if (b >= 0x80) highBytes = true;
+      bytes.push(b);
       i += 2;
       continue;
     }
@@ -99,6 +126,12 @@ export function decodeVmxEscapes(raw: string): { value: string; invalidAt: numbe
   }
   flushBytes();
   return { value: out, invalidAt };
+}
+
+const NO_INVALID: number[] = [];
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
 /** Encodes a value the way VMware's writer does: `"`, `|`, DEL and control chars except TAB as |XX. */
@@ -119,7 +152,8 @@ export function parseVmx(text: string): VmxDocument {
   const entries: VmxEntry[] = [];
   const problems: VmxProblem[] = [];
   const comments: Range[] = [];
-  const byKey = new Map<string, VmxEntry[]>();
+  const lastByKey = new Map<string, VmxEntry>();
+  const duplicates = new Map<string, VmxEntry[]>();
   if (hasBom) {
     problems.push({
       kind: 'bom',
@@ -134,12 +168,22 @@ export function parseVmx(text: string): VmxDocument {
     const entry = parseLine(lines[n], n, n === 0 && hasBom ? 1 : 0, problems, comments);
     if (!entry) continue;
     entries.push(entry);
-    const list = byKey.get(entry.keyLower);
-    if (list) list.push(entry);
-    else byKey.set(entry.keyLower, [entry]);
+    const previous = lastByKey.get(entry.keyLower);
+    if (previous) {
+      const list = duplicates.get(entry.keyLower);
+      if (list) list.push(entry);
+      else duplicates.set(entry.keyLower, [previous, entry]);
+    }
+    lastByKey.set(entry.keyLower, entry);
   }
-  return { lines, entries, problems, comments, byKey, hasBom };
+  return { lines, entries, problems, comments, lastByKey, duplicates, hasBom };
 }
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const HASH = 0x23;
+const EQ = 0x3d;
+const QUOTE = 0x22;
 
 function parseLine(s: string, n: number, from: number, problems: VmxProblem[], comments: Range[]): VmxEntry | undefined {
   const len = s.length;
@@ -148,33 +192,34 @@ function parseLine(s: string, n: number, from: number, problems: VmxProblem[], c
     return undefined;
   };
   let i = from;
-  while (isWs(s[i])) i++;
+  let c = s.charCodeAt(i);
+  while (c === SPACE || c === TAB) c = s.charCodeAt(++i);
   if (i >= len) return undefined;
-  if (s[i] === '#') {
+  if (c === HASH) {
     comments.push(rng(n, i, len));
     return undefined;
   }
   const lineStart = i;
   let end = len;
-  while (end > i && isWs(s[end - 1])) end--;
-  if (s[i] === '=') {
+  while (end > i && (s.charCodeAt(end - 1) === SPACE || s.charCodeAt(end - 1) === TAB)) end--;
+  if (c === EQ) {
     return weird('missing-name', i, end, 'This line has no key before "=". VMware ignores it. Write it as key = "value".');
   }
   const nameStart = i;
-  while (i < len && !isWs(s[i]) && s[i] !== '=' && s[i] !== '#') i++;
+  while (i < len && c !== SPACE && c !== TAB && c !== EQ && c !== HASH) c = s.charCodeAt(++i);
   const key = s.slice(nameStart, i);
-  while (isWs(s[i])) i++;
-  if (s[i] !== '=') {
-    const what = i >= len || s[i] === '#' ? `"${key}" has no "= value"` : `"${key}" is followed by text instead of "="`;
+  while (c === SPACE || c === TAB) c = s.charCodeAt(++i);
+  if (c !== EQ) {
+    const what = i >= len || c === HASH ? `"${key}" has no "= value"` : `"${key}" is followed by text instead of "="`;
     return weird('missing-equals', lineStart, end, `${what}. VMware ignores this line. Write it as ${key} = "value" (keys contain no spaces).`);
   }
-  i++;
-  while (isWs(s[i])) i++;
+  c = s.charCodeAt(++i);
+  while (c === SPACE || c === TAB) c = s.charCodeAt(++i);
   let rawValue = '';
   let valueStart = i;
   let quoted = false;
-  if (i < len && s[i] !== '#') {
-    if (s[i] === '"') {
+  if (i < len && c !== HASH) {
+    if (c === QUOTE) {
       quoted = true;
       const close = s.indexOf('"', i + 1);
       if (close < 0) {
@@ -189,16 +234,17 @@ function parseLine(s: string, n: number, from: number, problems: VmxProblem[], c
       rawValue = s.slice(valueStart, close);
       i = close + 1;
     } else {
-      while (i < len && !isWs(s[i]) && s[i] !== '"' && s[i] !== '#') i++;
+      while (i < len && c !== SPACE && c !== TAB && c !== QUOTE && c !== HASH) c = s.charCodeAt(++i);
       rawValue = s.slice(valueStart, i);
-      if (s[i] === '"') {
+      if (c === QUOTE) {
         return weird('quote-in-value', valueStart, end, `The unquoted value of "${key}" contains a quote. VMware ignores this line. Quote the whole value and write an inner quote as |22.`);
       }
     }
   }
   const valueEnd = valueStart + rawValue.length;
-  while (isWs(s[i])) i++;
-  if (i < len && s[i] !== '#') {
+  c = s.charCodeAt(i);
+  while (c === SPACE || c === TAB) c = s.charCodeAt(++i);
+  if (i < len && c !== HASH) {
     const message = quoted
       ? `Text after the closing quote of "${key}". VMware ignores the whole line. Remove it, or make it a comment with "#"; an inner quote is written |22.`
       : `The unquoted value of "${key}" contains a space. VMware ignores the whole line. Put the value in quotes: ${key} = "${s.slice(valueStart, end)}".`;
@@ -225,23 +271,33 @@ function parseLine(s: string, n: number, from: number, problems: VmxProblem[], c
       lineIgnored: false,
     });
   }
-  return {
-    line: n,
-    key,
-    keyLower: key.toLowerCase(),
-    keyRange: rng(n, nameStart, nameStart + key.length),
-    rawValue,
-    value: decoded.value,
-    valueRange: rng(n, valueStart, valueEnd),
-    quoted,
-    lineRange: rng(n, 0, len),
-  };
+  const keyLower = key.toLowerCase();
+  return new VmxEntry(n, key, keyLower, templateOf(keyLower), splitDeviceKey(key), rawValue, decoded.value, quoted, nameStart, valueStart, len);
+}
+
+const INDEXED_TEMPLATE = /^([a-z_]*[a-z_])(\d+)(?::(\d+))?\./;
+
+/** Lower-case template of a key: `Ethernet0.VirtualDev` → `ethernetn.virtualdev`,
+ *  `pciBridge1:0.pxm` → `pcibridgen:m.pxm` (the rule the generator applied to the corpus keys). */
+export function templateOf(key: string): string {
+  const lower = key.toLowerCase();
+  const m = INDEXED_TEMPLATE.exec(lower);
+  if (!m) return lower;
+  return `${m[1]}n${m[3] !== undefined ? ':m' : ''}.${lower.slice(m[0].length)}`;
 }
 
 /** The last occurrence of a key (VMware-compatible tools keep the last duplicate). */
 export function lastEntry(doc: VmxDocument, key: string): VmxEntry | undefined {
-  const list = doc.byKey.get(key.toLowerCase());
-  return list ? list[list.length - 1] : undefined;
+  return doc.lastByKey.get(key.toLowerCase());
+}
+
+/** Every occurrence of a key, in file order. */
+export function entriesOf(doc: VmxDocument, key: string): readonly VmxEntry[] {
+  const lower = key.toLowerCase();
+  const dups = doc.duplicates.get(lower);
+  if (dups) return dups;
+  const one = doc.lastByKey.get(lower);
+  return one ? [one] : [];
 }
 
 export function valueOf(doc: VmxDocument, key: string): string | undefined {

@@ -7,9 +7,8 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { DiagnosticSeverity, DiagnosticTag, deleteLineEdit, eolOf, insertLineEdit, setValueEdit, vmxDiagnostic } from './vmxDiagnostic';
 import type { VmxFix } from './vmxDiagnostic';
 import type { VmxDocument, VmxEntry, VmxProblemKind } from './vmxParser';
-import { isTrue, lastEntry, valueOf } from './vmxParser';
-import { checkValue, guestOsInfo, inOpenNamespace, intValue, isKnownKey, specFor, suggestGuestOs, suggestKeys } from './vmxKeys';
-import { splitDeviceKey } from './vmxDevices';
+import { entriesOf, isTrue, lastEntry, valueOf } from './vmxParser';
+import { checkValue, guestOsInfo, hasNamespaceTemplates, inOpenNamespace, intValue, isKnownKey, specFor, suggestGuestOs, suggestKeys } from './vmxKeys';
 
 export interface VmxRuleInput {
   doc: VmxDocument;
@@ -73,8 +72,7 @@ const duplicateRule: VmxRule = {
   code: 'vmx/duplicate-key',
   run({ doc }) {
     const out: Diagnostic[] = [];
-    for (const list of doc.byKey.values()) {
-      if (list.length < 2) continue;
+    for (const list of doc.duplicates.values()) {
       const first = list[0];
       for (const dup of list.slice(1)) {
         const same = dup.value === first.value;
@@ -104,7 +102,9 @@ const unknownKeyRule: VmxRule = {
   run({ doc }) {
     const out: Diagnostic[] = [];
     for (const e of doc.entries) {
-      if (isKnownKey(e.key)) continue;
+      if (isKnownKey(e.key, e.template, e.keyLower)) continue;
+      const open = inOpenNamespace(e.key);
+      if (open && !hasNamespaceTemplates(e.template)) continue; // nothing it could be a typo of
       const suggestions = suggestKeys(e.key);
       if (suggestions.length) {
         out.push(
@@ -116,7 +116,7 @@ const unknownKeyRule: VmxRule = {
             suggestions.map((s, i) => ({ title: `Change to "${s}"`, edits: [{ range: e.keyRange, newText: s }], preferred: i === 0 })),
           ),
         );
-      } else if (!inOpenNamespace(e.key)) {
+      } else if (!open) {
         out.push(
           vmxDiagnostic(
             'vmx/unknown-key',
@@ -137,7 +137,7 @@ const deviceIndexRule: VmxRule = {
     const out: Diagnostic[] = [];
     const hw = intValue(valueOf(doc, 'virtualHW.version'));
     for (const e of doc.entries) {
-      const p = splitDeviceKey(e.key);
+      const p = e.parts;
       if (!p) continue;
       const f = p.family;
       if (f.maxIndex !== undefined && p.index > f.maxIndex) {
@@ -175,26 +175,35 @@ const deviceIndexRule: VmxRule = {
 const ignoredKeyRule: VmxRule = {
   code: 'vmx/ignored-key',
   run({ doc }) {
+    // Devices whose (last) present key says FALSE, by lower-case device name.
+    const off = new Map<string, VmxEntry>();
+    for (const e of doc.entries) {
+      if (e.parts && e.keyLower.endsWith('.present') && e.parts.property.length === 7) {
+        const dev = e.keyLower.slice(0, -8);
+        if (e.value.trim().toLowerCase() === 'false') off.set(dev, e);
+        else off.delete(dev);
+      }
+    }
+    if (off.size === 0) return [];
     const out: Diagnostic[] = [];
     for (const e of doc.entries) {
-      const p = splitDeviceKey(e.key);
+      const p = e.parts;
       if (!p || p.property.toLowerCase() === 'present') continue;
-      for (const dev of p.unit !== undefined ? [p.controller, p.device] : [p.device]) {
-        const present = lastEntry(doc, `${dev}.present`);
-        if (present && present.value.trim().toLowerCase() === 'false') {
-          out.push(
-            vmxDiagnostic(
-              'vmx/ignored-key',
-              DiagnosticSeverity.Hint,
-              e.keyRange,
-              `Unused: ${dev}.present is "FALSE" (line ${present.line + 1}), so VMware ignores every other ${dev}.* key.`,
-              [],
-              [DiagnosticTag.Unnecessary],
-            ),
-          );
-          break;
-        }
-      }
+      const controller = e.keyLower.slice(0, p.controller.length);
+      const device = e.keyLower.slice(0, p.device.length);
+      const present = off.get(controller) ?? (p.unit !== undefined ? off.get(device) : undefined);
+      if (!present) continue;
+      const dev = present.key.slice(0, -'.present'.length);
+      out.push(
+        vmxDiagnostic(
+          'vmx/ignored-key',
+          DiagnosticSeverity.Hint,
+          e.keyRange,
+          `Unused: ${dev}.present is "FALSE" (line ${present.line + 1}), so VMware ignores every other ${dev}.* key.`,
+          [],
+          [DiagnosticTag.Unnecessary],
+        ),
+      );
     }
     return out;
   },
@@ -211,13 +220,13 @@ const invalidValueRule: VmxRule = {
     const out: Diagnostic[] = [];
     for (const e of doc.entries) {
       if (OWN_RULE.has(e.keyLower)) continue;
-      const spec = specFor(e.key);
+      const spec = specFor(e.key, e.template, e.keyLower);
       if (!spec) continue;
-      const p = splitDeviceKey(e.key);
-      // A static MAC outside VMware's range is fine once the owner turned the check off.
-      if (p?.family.family === 'ethernet' && p.property.toLowerCase() === 'address' && valueOf(doc, `${p.device}.checkMACAddress`)?.trim().toLowerCase() === 'false') continue;
-      const problem = checkValue(e.key, e.value, spec);
+      const problem = checkValue(e.key, e.value, spec, e.template);
       if (!problem) continue;
+      // A static MAC outside VMware's range is fine once the owner turned the check off.
+      const p = e.parts;
+      if (p?.family.family === 'ethernet' && p.property.toLowerCase() === 'address' && valueOf(doc, `${p.device}.checkMACAddress`)?.trim().toLowerCase() === 'false') continue;
       const severity = spec.value.type === 'enum' || spec.value.type === 'integer' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
       out.push(
         vmxDiagnostic(
@@ -237,7 +246,7 @@ const memsizeRule: VmxRule = {
   code: 'vmx/memsize',
   run({ doc }) {
     const out: Diagnostic[] = [];
-    for (const e of doc.byKey.get('memsize') ?? []) {
+    for (const e of entriesOf(doc, 'memsize')) {
       const n = intValue(e.value);
       const range = e.valueRange.start.character === e.valueRange.end.character ? e.lineRange : e.valueRange;
       if (n === undefined) {
@@ -269,7 +278,7 @@ const guestOsRule: VmxRule = {
   code: 'vmx/unknown-guestos',
   run({ doc }) {
     const out: Diagnostic[] = [];
-    for (const e of doc.byKey.get('guestos') ?? []) {
+    for (const e of entriesOf(doc, 'guestos')) {
       if (guestOsInfo(e.value)) continue;
       const close = suggestGuestOs(e.value);
       const range = e.valueRange.start.character === e.valueRange.end.character ? e.lineRange : e.valueRange;
@@ -299,8 +308,8 @@ interface PresentDevice {
 function presentDevices(doc: VmxDocument, family: string): PresentDevice[] {
   const out: PresentDevice[] = [];
   for (const e of doc.entries) {
-    const p = splitDeviceKey(e.key);
-    if (!p || p.unit !== undefined || p.family.family !== family || p.property.toLowerCase() !== 'present') continue;
+    const p = e.parts;
+    if (!p || p.unit !== undefined || p.family.family !== family || !e.keyLower.endsWith('.present') || p.property.length !== 7) continue;
     if (lastEntry(doc, e.key) !== e || !isTrue(e.value)) continue;
     out.push({ device: p.device, index: p.index, entry: e });
   }
@@ -310,8 +319,8 @@ function presentDevices(doc: VmxDocument, family: string): PresentDevice[] {
 /** Disks of any bus: a unit that is present and not a CD/floppy. */
 function hasDisk(doc: VmxDocument): boolean {
   for (const e of doc.entries) {
-    const p = splitDeviceKey(e.key);
-    if (!p || p.unit === undefined || p.property.toLowerCase() !== 'present' || !isTrue(e.value)) continue;
+    const p = e.parts;
+    if (!p || p.unit === undefined || !e.keyLower.endsWith('.present') || p.property.length !== 7 || !isTrue(e.value)) continue;
     const type = valueOf(doc, `${p.device}.deviceType`)?.toLowerCase() ?? '';
     const file = valueOf(doc, `${p.device}.fileName`)?.toLowerCase() ?? '';
     if (!type.includes('cdrom') && (type.includes('disk') || file.endsWith('.vmdk'))) return true;
@@ -339,7 +348,7 @@ const iscsiNicSlotRule: VmxRule = {
       ? { title: 'Set scsi0.present = "TRUE" (keeps the NIC at 00:11.0)', edits: [setValueEdit(scsiPresent, 'TRUE')], preferred: true }
       : {
           title: 'Add scsi0.present = "TRUE" (keeps the NIC at 00:11.0)',
-          edits: [insertLineEdit(doc, eolOf(text), 'scsi0.present = "TRUE"', doc.entries.find((e) => splitDeviceKey(e.key)?.device.toLowerCase() === nic.device.toLowerCase())?.line)],
+          edits: [insertLineEdit(doc, eolOf(text), 'scsi0.present = "TRUE"', doc.entries.find((e) => e.parts?.device.toLowerCase() === nic.device.toLowerCase())?.line)],
           preferred: true,
         };
     return [
@@ -367,7 +376,7 @@ const serialKdRule: VmxRule = {
     const eol = eolOf(text);
     const serials = new Map<string, number>();
     for (const e of doc.entries) {
-      const p = splitDeviceKey(e.key);
+      const p = e.parts;
       if (p?.family.family === 'serial' && p.unit === undefined && !serials.has(p.device.toLowerCase())) serials.set(p.device.toLowerCase(), p.index);
     }
     for (const [dev, index] of serials) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeVmxEscapes, encodeVmxValue, parseVmx, valueOf } from '../../../language-server/vmx/vmxParser';
+import { decodeVmxEscapes, encodeVmxValue, entriesOf, parseVmx, valueOf } from '../../../language-server/vmx/vmxParser';
 
 test('key = "value" with ranges of key and value', () => {
   const doc = parseVmx('  displayName = "XP iSCSI"\n');
@@ -16,7 +16,8 @@ test('key = "value" with ranges of key and value', () => {
 
 test('keys are case-insensitive for lookup, spelling is kept', () => {
   const doc = parseVmx('memSize = "512"\nMEMSIZE = "256"\n');
-  assert.equal(doc.byKey.get('memsize')?.length, 2);
+  assert.equal(entriesOf(doc, 'memsize').length, 2);
+  assert.deepEqual([...doc.duplicates.keys()], ['memsize']);
   assert.equal(valueOf(doc, 'MemSize'), '256'); // the last one, like packer
   assert.equal(doc.entries[0].key, 'memSize');
 });
