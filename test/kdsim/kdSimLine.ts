@@ -72,6 +72,19 @@ export class FaultInjector {
 }
 
 /**
+ * Timer lateness the pipes of one line have accumulated: time by which bytes were handed on later
+ * than their nominal wire time because a timer or the event loop ran late. The next transmission on
+ * the line may start up to MAX_CREDIT_MS earlier in line time to make up for it, so the simulation's
+ * own scheduling jitter does not show up as lost line capacity. A pipe never starts before its own
+ * previous transmission ended, so neither direction ever exceeds the line rate.
+ */
+export class LineClock {
+  debtMs = 0;
+}
+
+const MAX_CREDIT_MS = 2;
+
+/**
  * Releases bytes to `sink` no faster than `bytesPerSecond`. Credit only accrues while bytes are
  * waiting, like a UART that is idle between packets. Without a rate, bytes pass straight through.
  */
@@ -79,12 +92,14 @@ export class PacedPipe {
   private queue: Array<{ buf: Buffer; done?: () => void }> = [];
   private epoch = 0;
   private releasedSinceEpoch = 0;
+  private nominalEnd = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
     private readonly sink: (chunk: Buffer) => void,
     private readonly bytesPerSecond?: number,
+    private readonly clock?: LineClock,
   ) {}
 
   /** Resolves once the last byte of `buf` has been handed to the sink. */
@@ -98,7 +113,13 @@ export class PacedPipe {
       const wasIdle = this.queue.length === 0;
       this.queue.push({ buf, done: resolve });
       if (wasIdle) {
-        this.epoch = performance.now();
+        const now = performance.now();
+        let start = Math.max(now, this.nominalEnd);
+        if (this.clock && start === now) {
+          start = Math.max(now - Math.min(this.clock.debtMs, MAX_CREDIT_MS), this.nominalEnd);
+          this.clock.debtMs = Math.max(0, this.clock.debtMs - (now - start));
+        }
+        this.epoch = start;
         this.releasedSinceEpoch = 0;
         this.pump();
       }
@@ -116,9 +137,10 @@ export class PacedPipe {
   private pump(): void {
     this.timer = undefined;
     if (this.closed || !this.bytesPerSecond) return;
-    const elapsed = performance.now() - this.epoch;
-    // One byte may go at once (its transmission starts now); the rest follows at the line rate.
-    let allowance = Math.floor((elapsed * this.bytesPerSecond) / 1000) + 1 - this.releasedSinceEpoch;
+    const rate = this.bytesPerSecond;
+    const now = performance.now();
+    // Byte k of a transmission starts at epoch + k / rate; it may be handed on once it has started.
+    let allowance = Math.floor(((now - this.epoch) * rate) / 1000) + 1 - this.releasedSinceEpoch;
     const out: Buffer[] = [];
     const finished: Array<() => void> = [];
     while (allowance > 0 && this.queue.length) {
@@ -133,10 +155,15 @@ export class PacedPipe {
         if (head.done) finished.push(head.done);
       }
     }
+    if (this.queue.length === 0) {
+      const lastStart = this.epoch + ((this.releasedSinceEpoch - 1) * 1000) / rate;
+      this.nominalEnd = this.epoch + (this.releasedSinceEpoch * 1000) / rate;
+      if (this.clock && now > lastStart) this.clock.debtMs = Math.min(this.clock.debtMs + (now - lastStart), 10 * MAX_CREDIT_MS);
+    }
     if (out.length) this.sink(Buffer.concat(out));
     for (const f of finished) f();
     if (this.queue.length) {
-      const nextAt = ((this.releasedSinceEpoch) * 1000) / this.bytesPerSecond;
+      const nextAt = (this.releasedSinceEpoch * 1000) / rate;
       this.timer = setTimeout(() => this.pump(), Math.max(1, nextAt - (performance.now() - this.epoch)));
     }
   }

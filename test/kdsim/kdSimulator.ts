@@ -21,7 +21,7 @@ import {
 import { Action, PathAction, PathItem, SimMachine } from './kdSimMachine';
 import { INITIAL_THREAD, PHYS_WINDOW_BASE, PHYS_WINDOW_SIZE, versionBlockBytes } from './kdSimImage';
 import { resolveScenario, Scenario, ScenarioName, ScenarioStep } from './kdSimScenarios';
-import { FaultCounts, FaultInjector, FaultRates, PacedPipe } from './kdSimLine';
+import { FaultCounts, FaultInjector, FaultRates, LineClock, PacedPipe } from './kdSimLine';
 
 export type { Scenario, ScenarioStep, ScenarioName } from './kdSimScenarios';
 
@@ -161,8 +161,9 @@ export class KdSimulator extends EventEmitter {
     this.rxFaults = opts.faults?.receive ? new FaultInjector(rates, (seed ^ 0x5eed) >>> 0) : undefined;
     if (opts.baudRate !== undefined && !(opts.baudRate > 0)) throw new Error(`kdsim: baudRate must be positive (got ${opts.baudRate})`);
     const bytesPerSecond = opts.baudRate ? opts.baudRate / 10 : undefined;
-    this.outPipe = new PacedPipe((chunk) => this.stream?.write(chunk), bytesPerSecond);
-    this.inPipe = new PacedPipe((chunk) => this.reader.feed(chunk), bytesPerSecond);
+    const line = new LineClock();
+    this.outPipe = new PacedPipe((chunk) => this.stream?.write(chunk), bytesPerSecond, line);
+    this.inPipe = new PacedPipe((chunk) => this.reader.feed(chunk), bytesPerSecond, line);
     this.reader = new TargetFrameReader((ev) => this.onLinkEvent(ev), Math.max(50, this.ackTimeoutMs));
     this.stats = {
       bytesSent: 0, bytesReceived: 0, packetsSent: 0, retransmissions: 0, acksReceived: 0, resendsReceived: 0,
