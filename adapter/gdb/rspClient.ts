@@ -109,6 +109,7 @@ export interface RspClientOptions {
 }
 
 const MAX_RETRANSMITS = 3;
+const ACK_BYTE = Buffer.from('+');
 /** QEMU answers at most 0x800 bytes per `m`; keep writes to the same size. */
 export const MAX_MEMORY_CHUNK = 0x800;
 
@@ -196,7 +197,11 @@ export class RspClient extends EventEmitter<RspClientEvents> {
         this.write(Buffer.from('-'));
         return;
       case 'packet':
-        this.write(Buffer.from('+'));
+        this.ackPending = true;
+        if (!this.ackFlushScheduled) {
+          this.ackFlushScheduled = true;
+          setImmediate(() => this.flushAck());
+        }
         this.onPacket(ev.payload.toString('latin1'));
         return;
     }
@@ -234,8 +239,27 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     this.finish(cur, undefined, payload);
   }
 
+  /**
+   * Acks are sent with the next thing we write when that happens in the same turn of the event
+   * loop (a stop reply is usually followed at once by `g`): one write and one wake-up of the stub
+   * instead of two. Otherwise they go out on their own right after (setImmediate), so stubs that
+   * wait for the ack (gdbserver) are never kept waiting.
+   */
+  private ackPending = false;
+  private ackFlushScheduled = false;
+
+  private flushAck(): void {
+    this.ackFlushScheduled = false;
+    if (this.ackPending) this.write(Buffer.alloc(0));
+  }
+
   private write(buf: Buffer): void {
-    if (!this.closed) this.socket.write(buf);
+    if (this.closed) return;
+    if (this.ackPending) {
+      this.ackPending = false;
+      buf = Buffer.concat([ACK_BYTE, buf]);
+    }
+    if (buf.length) this.socket.write(buf);
   }
 
   private onClose(reason: string): void {

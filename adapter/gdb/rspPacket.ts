@@ -65,6 +65,8 @@ export type DecodeResult = { ok: true; data: Buffer } | { ok: false; error: stri
  * `c*N` repeats `c` another N−29 times; the repeat count applies to the decoded byte before it.
  */
 export function decodePayload(raw: Buffer): DecodeResult {
+  // Fast path: most payloads (all of QEMU's hex replies) have neither escapes nor RLE.
+  if (raw.indexOf(ESCAPE) < 0 && raw.indexOf(STAR) < 0) return { ok: true, data: raw };
   const out: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i];
@@ -103,7 +105,9 @@ const HEX_DIGIT = /^[0-9a-fA-F]$/;
 /** Incremental decoder: feed arbitrary chunks, get complete events back. */
 export class RspDecoder {
   private state: State = 'idle';
-  private payload: number[] = [];
+  /** Raw payload bytes of the packet being read (grown on demand, reused between packets). */
+  private payload = Buffer.allocUnsafe(4200);
+  private payloadLen = 0;
   private cs = '';
   private garbage = 0;
   private overflow = false;
@@ -125,9 +129,9 @@ export class RspDecoder {
   /** Drops a partial packet (e.g. after a timeout) and reports what was lost. */
   reset(): RspEvent[] {
     const events: RspEvent[] = [];
-    if (this.state !== 'idle') events.push({ type: 'error', error: `truncated packet dropped after ${this.payload.length} bytes` });
+    if (this.state !== 'idle') events.push({ type: 'error', error: `truncated packet dropped after ${this.payloadLen} bytes` });
     this.state = 'idle';
-    this.payload = [];
+    this.payloadLen = 0;
     this.cs = '';
     this.overflow = false;
     return events;
@@ -146,7 +150,7 @@ export class RspDecoder {
         if (b === DOLLAR) {
           this.flushGarbage(events);
           this.state = 'payload';
-          this.payload = [];
+          this.payloadLen = 0;
           this.overflow = false;
         } else if (b === ACK) {
           this.flushGarbage(events);
@@ -167,21 +171,26 @@ export class RspDecoder {
           this.cs = '';
         } else if (b === DOLLAR) {
           // A new packet start inside a payload: the previous one was truncated.
-          events.push({ type: 'error', error: `truncated packet (new $ after ${this.payload.length} bytes)` });
-          this.payload = [];
+          events.push({ type: 'error', error: `truncated packet (new $ after ${this.payloadLen} bytes)` });
+          this.payloadLen = 0;
           this.overflow = false;
-        } else if (this.payload.length >= this.maxPayload) {
+        } else if (this.payloadLen >= this.maxPayload) {
           if (!this.overflow) events.push({ type: 'error', error: `packet longer than ${this.maxPayload} bytes abandoned` });
           this.overflow = true;
         } else {
-          this.payload.push(b);
+          if (this.payloadLen === this.payload.length) {
+            const bigger = Buffer.allocUnsafe(Math.min(this.maxPayload, this.payload.length * 2));
+            this.payload.copy(bigger, 0, 0, this.payloadLen);
+            this.payload = bigger;
+          }
+          this.payload[this.payloadLen++] = b;
         }
         return;
       case 'cs1':
       case 'cs2': {
         const ch = String.fromCharCode(b);
         if (!HEX_DIGIT.test(ch)) {
-          events.push({ type: 'badPacket', raw: Buffer.from(this.payload), error: `bad checksum character ${JSON.stringify(ch)}` });
+          events.push({ type: 'badPacket', raw: Buffer.from(this.payload.subarray(0, this.payloadLen)), error: `bad checksum character ${JSON.stringify(ch)}` });
           this.state = 'idle';
           if (b === DOLLAR) this.step(b, events);
           return;
@@ -192,8 +201,8 @@ export class RspDecoder {
           return;
         }
         this.state = 'idle';
-        const raw = Buffer.from(this.payload);
-        this.payload = [];
+        const raw = Buffer.from(this.payload.subarray(0, this.payloadLen));
+        this.payloadLen = 0;
         if (this.overflow) return;
         const want = parseInt(this.cs, 16);
         const got = checksum(raw);

@@ -58,11 +58,22 @@ export function fallbackRegisterDefs(): RegisterDef[] {
 }
 
 /** A decoded `g` reply. Values are little-endian unsigned. */
+/** Name index per layout, built once (a RegisterFile is made at every stop). */
+const INDEX_CACHE = new WeakMap<RegisterDef[], Map<string, RegisterDef>>();
+function indexOf(defs: RegisterDef[]): Map<string, RegisterDef> {
+  let m = INDEX_CACHE.get(defs);
+  if (!m) {
+    m = new Map(defs.map((d) => [d.name, d]));
+    INDEX_CACHE.set(defs, m);
+  }
+  return m;
+}
+
 export class RegisterFile {
-  private readonly byName = new Map<string, RegisterDef>();
+  private readonly byName: Map<string, RegisterDef>;
 
   constructor(readonly defs: RegisterDef[], readonly raw: Buffer) {
-    for (const d of defs) this.byName.set(d.name, d);
+    this.byName = indexOf(defs);
   }
 
   def(name: string): RegisterDef | undefined {
@@ -85,6 +96,8 @@ export class RegisterFile {
 
   /** 32-bit (or smaller) register as a number; 0 when absent. */
   u32(name: string): number {
+    const d = this.byName.get(name);
+    if (d && d.bitsize === 32 && d.offset + 4 <= this.raw.length) return this.raw.readUInt32LE(d.offset);
     return Number((this.big(name) ?? 0n) & 0xffffffffn);
   }
 

@@ -1,7 +1,8 @@
 // gdb-remote benchmarks against real QEMU, each with its baseline measured in the same run:
-// - step round trip through the Target API (the DAP session calls exactly these: stepIn →
-//   stopped → stackTrace → scopes → Registers variables) vs the raw RSP floor `s` + stop + `g`
-//   on the same QEMU and socket. (Measured at the Target API: the DAP session is not in main yet.)
+// - DAP step round trip (stepIn → stopped → stackTrace → scopes → Registers variables, over a
+//   loopback DAP socket to the in-process BootDbgSession, attached to a QEMU we started) vs the raw
+//   RSP floor `s` + stop + `g` from our own connection to the same QEMU;
+// - the same round trip at the Target API (what the session calls) vs raw `s`+`g` on the same socket;
 // - readMemory of 64 KiB vs raw max-size (0x800) `m` reads on the same socket.
 // - F5 to stopped-on-entry vs QEMU spawn to gdbstub port open.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,12 @@ import { createGdbTarget, type GdbTarget } from '../../adapter/gdb/gdbTarget';
 import { QemuProcess } from '../../adapter/gdb/qemuLauncher';
 import { buildBootSector, toolchainMissing, type BuiltBootSector } from '../integration/gdb/bootsectorFixture';
 import type { StopEvent, TargetVariable } from '../../adapter/target/target';
+import { RspClient } from '../../adapter/gdb/rspClient';
+import { createTarget } from '../../adapter/target/createTarget';
+import { bundledAdapter, inProcessAdapter } from '../support/dapHarness';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 
 function skipReason(): string | undefined {
   const q = spawnSync('qemu-system-i386', ['--version']);
@@ -56,7 +63,87 @@ async function runToLoop(s: Session, bs: BuiltBootSector): Promise<void> {
   await s.target.setInstructionBreakpoints([]);
 }
 
+/** Raw floor: `s`, the stop reply, `g`, on our own RSP connection. */
+async function rawSteps(port: number, n: number, times: number[]): Promise<void> {
+  const c = await RspClient.connect({ host: '127.0.0.1', port });
+  try {
+    await c.handshake();
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await c.resume('s');
+      await c.waitForStop(5000);
+      await c.readRegisters();
+      times.push(performance.now() - t0);
+    }
+    await c.detach();
+  } finally {
+    c.close();
+  }
+}
+
+async function dapSteps(port: number, n: number, times: number[]): Promise<void> {
+  // The bundled adapter over stdio, as VS Code runs it (a loopback TCP DAP socket without
+  // TCP_NODELAY would add ~40 ms of Nagle delay per request and measure the harness, not us).
+  const bundled = path.resolve(__dirname, '..', '..', '..', 'dist', 'adapter.js');
+  const h = existsSync(bundled) ? await bundledAdapter('gdb-remote') : await inProcessAdapter((config, host) => createTarget(config, host));
+  try {
+    const dc = h.dc;
+    await dc.initializeRequest({ adapterID: 'gdb-remote', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+    const initialized = dc.waitForEvent('initialized');
+    await dc.attachRequest({ type: 'gdb-remote', request: 'attach', target: `127.0.0.1:${port}` } as DebugProtocol.AttachRequestArguments);
+    await initialized;
+    const first = dc.waitForEvent('stopped', 20000);
+    await dc.configurationDoneRequest();
+    await first;
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const stopped = dc.waitForEvent('stopped', 20000);
+      await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
+      await stopped;
+      const st = await dc.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 });
+      const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+      const regs = scopes.body.scopes.find((s) => s.presentationHint === 'registers') ?? scopes.body.scopes[0];
+      await dc.variablesRequest({ variablesReference: regs.variablesReference });
+      times.push(performance.now() - t0);
+    }
+    await dc.disconnectRequest({ terminateDebuggee: false });
+  } finally {
+    await h.close();
+  }
+}
+
 export const benchmarks: Benchmark[] = [
+  {
+    id: 'gdb.dap-step-roundtrip',
+    what: 'DAP stepIn→stopped→stackTrace→scopes→variables vs raw RSP s+g (same QEMU)',
+    unit: 'ms',
+    goal: '<= 1.3',
+    skip: skipReason,
+    async run() {
+      const bs = buildBootSector();
+      const qemu = await QemuProcess.launch({ qemu: 'qemu-system-i386', image: bs.floppy, media: 'floppy', qemuArgs: [], console: 'none' });
+      try {
+        // Put the CPU into the boot sector's loop first (real mode, ordinary instructions).
+        const c = await RspClient.connect({ host: '127.0.0.1', port: qemu.port });
+        await c.handshake();
+        await c.insertBreakpoint(0, bs.linear('loop1'), 1);
+        await c.resume('c');
+        await c.waitForStop(30000);
+        await c.removeBreakpoint(0, bs.linear('loop1'), 1);
+        await c.detach();
+        const dap: number[] = [];
+        const raw: number[] = [];
+        for (let round = 0; round < 4; round++) {
+          await rawSteps(qemu.port, 25, raw);
+          await dapSteps(qemu.port, 25, dap);
+        }
+        return { value: median(dap), baseline: median(raw), note: `median of ${dap.length} steps each, 4 interleaved rounds, attach mode` };
+      } finally {
+        await qemu.dispose();
+        bs.cleanup();
+      }
+    },
+  },
   {
     id: 'gdb.step-roundtrip',
     what: 'Target step→stopped→stackTrace→registers vs raw RSP s+g (same QEMU)',
@@ -114,14 +201,26 @@ export const benchmarks: Benchmark[] = [
         const client = s.target.cpu.client;
         const api: number[] = [];
         const raw: number[] = [];
-        for (let r = 0; r < 15; r++) {
-          let t0 = performance.now();
+        const viaApi = async (): Promise<void> => {
+          const t0 = performance.now();
           const res = await s.target.readMemory(0x10000n, 0x10000);
           api.push(performance.now() - t0);
           if (res.data.length !== 0x10000) throw new Error(`short read ${res.data.length}`);
-          t0 = performance.now();
+        };
+        const viaRaw = async (): Promise<void> => {
+          const t0 = performance.now();
           for (let off = 0; off < 0x10000; off += 0x800) await client.request(`m${(0x10000 + off).toString(16)},800`);
           raw.push(performance.now() - t0);
+        };
+        for (let r = 0; r < 31; r++) {
+          // Alternate the order so drift under load hits both sides alike.
+          if (r % 2) {
+            await viaApi();
+            await viaRaw();
+          } else {
+            await viaRaw();
+            await viaApi();
+          }
         }
         const mbps = (ms: number): number => 0x10000 / 1e6 / (ms / 1000);
         return { value: mbps(median(api)), baseline: mbps(median(raw)), note: `median of ${api.length} reads each` };
