@@ -70,6 +70,9 @@ export type LinkEvent =
   /** A lone 0x62 seen while hunting for a leader. */
   | { kind: 'breakin' };
 
+/** Smallest payload of each host data type: the manipulate (0x38), debug I/O (0x10), file I/O (0x40) headers. */
+const MIN_PAYLOAD: Record<number, number> = { [PacketType.StateManipulate]: 0x38, [PacketType.DebugIo]: 0x10, [PacketType.FileIo]: 0x40 };
+
 function isHostPacketId(id: number): boolean {
   const base = (id & ~SYNC_PACKET_ID) >>> 0;
   return base === INITIAL_PACKET_ID || base === INITIAL_PACKET_ID + 1;
@@ -134,6 +137,12 @@ export class TargetFrameReader {
       }
       if (!HOST_DATA_TYPES.has(type) || count > PACKET_MAX_SIZE || !isHostPacketId(id)) {
         this.buf = this.buf.subarray(1);
+        continue;
+      }
+      if (count < (MIN_PAYLOAD[type] ?? 0)) {
+        // Too short for its structure: a damaged ByteCount (§11); ask again.
+        this.buf = this.buf.subarray(1);
+        this.emit({ kind: 'damaged', reason: `type ${type} packet of ${count} bytes` });
         continue;
       }
       const total = hdr + 12 + count + 1;

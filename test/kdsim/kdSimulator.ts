@@ -571,11 +571,14 @@ export class KdSimulator extends EventEmitter {
         if (this.stepPending) {
           this.stepPending = false;
           decision = await this.stopException(a, { code: Status.SingleStep, reason: 'single-step' });
+        } else if (this.hardwareBreakpointAt(addr)) {
+          decision = await this.stopException(a, { code: Status.SingleStep, reason: 'hardware-breakpoint' });
         } else if (this.machine.image.memory.u8(addr) === 0xcc) {
           decision = await this.stopException(a, { code: Status.Breakpoint, reason: this.breakReason(a, addr) });
         } else {
           if (item.insn.eaxFromArg && a.status !== undefined) this.machine.setReg('Eax', a.status);
           a.idx++;
+          this.resumeFlagAt = undefined;
           if (this.traceArmed) {
             this.traceArmed = false;
             this.stepPending = true;
@@ -621,7 +624,28 @@ export class KdSimulator extends EventEmitter {
       a.idx = j >= 0 ? j : a.items.length;
     }
     this.traceArmed = decision.trace;
+    // EFLAGS.RF: the instruction we resume at does not re-trigger its hardware breakpoint.
+    this.resumeFlagAt = this.machine.reg('Eip');
     return undefined;
+  }
+
+  private resumeFlagAt: number | undefined;
+
+  /** An enabled execute breakpoint in Dr0–Dr3 (Dr7 L/G bits, R/W = 00) at `addr`; sets Dr6.Bn. */
+  private hardwareBreakpointAt(addr: number): boolean {
+    if (addr === this.resumeFlagAt) return false;
+    const m = this.machine;
+    const dr7 = m.reg('Dr7');
+    const regs = ['Dr0', 'Dr1', 'Dr2', 'Dr3'] as const;
+    for (let i = 0; i < 4; i++) {
+      const enabled = (dr7 >>> (2 * i)) & 3;
+      const rw = (dr7 >>> (16 + 4 * i)) & 3;
+      if (enabled && rw === 0 && m.reg(regs[i]) === addr) {
+        m.setReg('Dr6', (0xffff0ff0 | (1 << i)) >>> 0);
+        return true;
+      }
+    }
+    return false;
   }
 
   private common(pc: number): StateChangeCommon {
@@ -660,6 +684,7 @@ export class KdSimulator extends EventEmitter {
       };
       const payload = encodeExceptionStateChange(this.common(pc), exc);
       const d = await this.enterDebugger(payload, { reason: info.reason, code: info.code, pc, firstChance });
+      if (d.kind === 'gaveUp') return { kind: 'closed' }; // not reachable: exception stops retry forever
       if (d.kind !== 'continue' || d.status !== DBG_EXCEPTION_NOT_HANDLED) return d;
       if (!firstChance) {
         // Nobody handled it: KERNEL_MODE_EXCEPTION_NOT_HANDLED.
@@ -672,27 +697,33 @@ export class KdSimulator extends EventEmitter {
   private async loadSymbols(baseName: string): Promise<void> {
     const mod = this.machine.image.modules.find((m) => m.spec.baseName.toLowerCase() === baseName.toLowerCase());
     if (!mod) throw new Error(`kdsim: no module ${baseName} in the image`);
+    // Like DbgPrint, a load notification nobody acknowledges is given up (then KdDebuggerNotPresent).
+    if (this.debuggerNotPresent) return;
     const pc = this.machine.image.sym('nt!IopLoadDriver');
     this.machine.setReg('Eip', pc);
     const payload = encodeLoadSymbolsStateChange(this.common(pc), {
       pathName: mod.spec.fullName, baseOfDll: mod.spec.base, processId: 0, checksum: mod.spec.checksum,
       sizeOfImage: mod.spec.size, unload: false,
     });
-    const d = await this.enterDebugger(payload, { reason: 'load-symbols', pc, module: mod.spec.baseName });
+    const d = await this.enterDebugger(payload, { reason: 'load-symbols', pc, module: mod.spec.baseName }, this.printRetries);
+    if (d.kind === 'gaveUp') {
+      this.setDebuggerNotPresent(true);
+      return;
+    }
     if (d.kind === 'reboot') this.rebootRequested = true;
     if (d.kind === 'bugcheck') this.actions.unshift(...this.bugcheckActions(d.code, d.params, d.code !== 0xe2));
     if (d.kind === 'continue') this.traceArmed = d.trace;
   }
 
   /** Reports a stop and serves manipulate requests until Continue (KdpSendWaitContinue). */
-  private async enterDebugger(stateChange: Buffer, info: Omit<SimStateChange, 'state'>): Promise<Decision> {
+  private async enterDebugger(stateChange: Buffer, info: Omit<SimStateChange, 'state'>, budget = Infinity): Promise<Decision | { kind: 'gaveUp' }> {
     this.stats.stateChanges++;
     this.contextSent = false;
     this.setState('stopped', info);
     this.listening = true;
     this.inbox = [];
     try {
-      if (!(await this.sendPacket(PacketType.StateChange64, stateChange, Infinity))) return { kind: 'closed' };
+      if (!(await this.sendPacket(PacketType.StateChange64, stateChange, budget))) return this.closed ? { kind: 'closed' } : { kind: 'gaveUp' };
       for (;;) {
         const ev = await this.nextEvent(Infinity);
         if (ev.kind === 'closed') return { kind: 'closed' };

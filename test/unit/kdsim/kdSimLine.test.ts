@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { PassThrough } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { FaultInjector, PacedPipe, seededRandom } from '../../kdsim/kdSimLine';
 import { encodeControlPacket, encodeDataPacket, LinkEvent, TargetFrameReader } from '../../kdsim/kdSimWire';
 import { KdSimulator } from '../../kdsim/kdSimulator';
@@ -40,10 +40,16 @@ test('the simulator puts the same faulted bytes on the wire for the same seed', 
       scenario: 'dbgprint-flood', floodLines: 5, seed, startOnHostConnect: false, ackTimeoutMs: 20,
       faults: { drop: 0.05, corrupt: 0.05, duplicate: 0.05 },
     });
-    const wire = new PassThrough();
     const chunks: Buffer[] = [];
-    wire.on('data', (d: Buffer) => chunks.push(d));
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
     sim.attach(wire);
+    wire.push(Buffer.from('iiii'));
     // Nobody answers: the target keeps retransmitting its first DbgPrint.
     while (Buffer.concat(chunks).length < 1500) await new Promise((r) => setTimeout(r, 10));
     sim.close();
@@ -173,5 +179,35 @@ test('a DbgPrint flood through drop/corrupt/duplicate faults in both directions 
     host.dispose();
     s.destroy();
     await h.close();
+  }
+});
+
+test('nobody listening: DbgPrint and LoadSymbols give up (KdDebuggerNotPresent), a break-in brings the debugger back', async () => {
+  const chunks: Buffer[] = [];
+  const wire = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  const sim = new KdSimulator({ scenario: 'iscsi-boot', startOnHostConnect: false, ackTimeoutMs: 10, printRetries: 2 });
+  const img = sim.machine.image;
+  try {
+    sim.attach(wire);
+    const until = async (cond: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(cond(), what);
+    };
+    await until(() => sim.stats.printsGivenUp >= 10, 'prints are given up');
+    assert.equal(sim.stats.stateChanges, 0, 'LoadSymbols stops are skipped while no debugger is present');
+    assert.equal(sim.machine.image.memory.u8(img.sym('nt!KdDebuggerNotPresent')), 1);
+    const packets = sim.stats.packetsSent;
+    assert.ok(packets <= 3 * 3, `only the first print was tried (${packets} packets)`);
+    wire.push(Buffer.from([0x62]));
+    await until(() => sim.state === 'stopped', 'break-in stops the machine');
+    assert.equal(sim.machine.image.memory.u8(img.sym('nt!KdDebuggerNotPresent')), 0);
+  } finally {
+    sim.close();
   }
 });

@@ -370,3 +370,40 @@ test('file I/O and DbgPrompt: the target waits for the host answer and uses it',
     await done();
   }
 });
+
+test('hardware execute breakpoint via Dr0 + Dr7: single-step exception with Dr6.B0, no re-trigger on resume', async () => {
+  const { host, sim, done } = await connect({
+    scenario: {
+      name: 'hw',
+      *steps() {
+        yield { kind: 'break' };
+        for (let i = 1; i <= 2; i++) yield { kind: 'print', text: `hw line ${i}\n` };
+        yield { kind: 'idle', ms: Infinity };
+      },
+    },
+  });
+  try {
+    host.sendReset();
+    const first = await host.nextStateChange(0);
+    const target = sim.machine.image.sym('nt!DbgPrint');
+    const ctx = await host.getContext();
+    ctx.writeUInt32LE(ctx.readUInt32LE(0xb8) + 1, 0xb8);
+    ctx.writeUInt32LE(target, 0x04); // Dr0
+    assert.equal(await host.setContext(ctx), 0);
+    await host.continue2(false, 0x10002, 0x401);
+    const hit = await host.nextStateChange(first.index + 1);
+    const e = exceptionOf(hit.payload);
+    assert.equal(e.code, 0x80000004);
+    assert.equal(e.pc, target);
+    assert.equal(hit.payload.readUInt32LE(0xc0) & 0xf, 1, 'Dr6.B0 in the control report');
+    assert.equal(host.prints.filter((p) => p.startsWith('hw line')).length, 0);
+    await host.continue2(false, 0x10002, 0x401);
+    await host.waitFor(() => (host.prints.includes('hw line 1\n') ? true : undefined), 3000, 'line 1 after resume');
+    const hit2 = await host.nextStateChange(hit.index + 1);
+    assert.equal(exceptionOf(hit2.payload).pc, target, 'hits again on the next call');
+    await host.continue2(false, 0x10002, 0x400);
+    await host.waitFor(() => (host.prints.includes('hw line 2\n') ? true : undefined), 3000, 'line 2 with Dr7 cleared');
+  } finally {
+    await done();
+  }
+});

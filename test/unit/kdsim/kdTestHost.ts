@@ -275,12 +275,12 @@ export class TestKdHost {
   }
 
   /** Continue2 (no reply): Dr7 0x400, symbol range 1/0 as WinDbg sends it. */
-  async continue2(trace = false, status = 0x10002): Promise<void> {
+  async continue2(trace = false, status = 0x10002, dr7 = 0x400): Promise<void> {
     const h = Buffer.alloc(56);
     h.writeUInt32LE(0x313c, 0);
     h.writeUInt32LE(status, 0x10);
     h.writeUInt32LE(trace ? 1 : 0, 0x14);
-    h.writeUInt32LE(0x400, 0x18);
+    h.writeUInt32LE(dr7, 0x18);
     h.writeUInt32LE(1, 0x1c);
     await this.sendData(2, h);
   }
