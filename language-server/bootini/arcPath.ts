@@ -130,7 +130,7 @@ function parseArcPathUnclamped(path: string): ArcPath {
             .join('')} NTLDR expects ${want
             .slice(i)
             .map((n) => `${n}(N)`)
-            .join('')}\\<dir>; with ${c ? `${c.name}()` : `"${rest || 'nothing'}"`} it cannot find the boot disk ("could not read from the selected boot disk").`,
+            .join('')}\\<dir>; with ${c ? `${c.name}()` : `"${rest || 'nothing'}"`} it cannot find the boot disk ("could not read from the selected boot disk"). Write the full ${want.join('(N)')}(N)\\<dir> form.`,
           start: at.start,
           end: Math.max(at.end, at.start + 1),
           severity: 'error',
@@ -140,7 +140,7 @@ function parseArcPathUnclamped(path: string): ArcPath {
     }
     if (components.length > want.length) {
       const c = components[want.length];
-      problems.push({ message: `Unexpected ${c.name}() after partition(): NTLDR expects the system directory (\\WINDOWS) next.`, start: c.start, end: c.end, severity: 'error' });
+      problems.push({ message: `Unexpected ${c.name}() after partition(): NTLDR expects the system directory next and cannot boot this path. Remove ${c.name}() and end with \\<dir>, e.g. \\WINDOWS.`, start: c.start, end: c.end, severity: 'error' });
     }
     for (const c of components.slice(0, want.length)) checkOrdinal(kind, c, problems);
   } else if (first === 'ramdisk') {
@@ -149,7 +149,7 @@ function parseArcPathUnclamped(path: string): ArcPath {
     if (c.arg !== '0') problems.push({ message: 'Only ramdisk(0) exists: write ramdisk(0)\\<dir>.', start: c.start, end: c.end, severity: 'error' });
     if (components.length > 1) {
       const x = components[1];
-      problems.push({ message: `Unexpected ${x.name}() after ramdisk(0): NTLDR expects \\<dir> next.`, start: x.start, end: x.end, severity: 'error' });
+      problems.push({ message: `Unexpected ${x.name}() after ramdisk(0): NTLDR expects \\<dir> next and cannot boot this path. Write ramdisk(0)\\<dir>.`, start: x.start, end: x.end, severity: 'error' });
     }
   } else {
     kind = 'unknown';
@@ -186,12 +186,12 @@ function parseArcPathUnclamped(path: string): ArcPath {
 function checkOrdinal(kind: ArcPathKind, c: ArcComponent, problems: ArcPathProblem[]): void {
   if (c.name === 'signature') {
     if (!/^[0-9A-Fa-f]{1,8}$/.test(c.arg)) {
-      problems.push({ message: `signature() takes the disk's MBR signature as up to 8 hex digits, not "${c.arg}"; NTLDR finds no such disk.`, start: c.start, end: c.end, severity: 'error' });
+      problems.push({ message: `signature() takes the disk's MBR signature as up to 8 hex digits, not "${c.arg}"; NTLDR finds no such disk. Write the signature shown by the disk tools, e.g. signature(8b5a2c10).`, start: c.start, end: c.end, severity: 'error' });
     }
     return;
   }
   if (!isDecimal(c.arg)) {
-    problems.push({ message: `${c.name}() takes a decimal number, not "${c.arg}"; NTLDR cannot open this device.`, start: c.start, end: c.end, severity: 'error' });
+    problems.push({ message: `${c.name}() takes a decimal number, not "${c.arg}"; NTLDR cannot open this device. Write a number, e.g. ${c.name}(${c.name === 'partition' ? 1 : 0}).`, start: c.start, end: c.end, severity: 'error' });
     return;
   }
   const n = Number(c.arg);

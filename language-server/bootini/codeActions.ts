@@ -4,7 +4,7 @@ import type { BootDbgSettings } from '../languageFeatures';
 import { parseArcPath } from './arcPath';
 import { DEBUG_SWITCH_NAMES, canonicalName, debugSwitchesFor } from './debugSwitches';
 import { fixesOf, SOURCE } from './diagnostic';
-import { findKey, menuEntries, type BootIniDocument, type OsEntry } from './parser';
+import { findKey, menuEntries, plainRange, type BootIniDocument, type OsEntry } from './parser';
 
 export const ADD_DEBUG_ENTRY_TITLE = 'Add a debugger-enabled entry';
 
@@ -40,7 +40,7 @@ export function bootIniCodeActions(uri: string, doc: BootIniDocument, range: Ran
     const edits: TextEdit[] = [{ range: { start: { line: e.line, character: end }, end: { line: e.line, character: end } }, newText: eol + debuggerEnabledCopy(doc, e, settings) }];
     // With timeout=0 the menu is never shown, so the new entry could not be chosen at boot.
     const timeout = findKey(doc, 'timeout');
-    if (timeout && /^0+$/.test(timeout.value)) edits.push({ range: timeout.valueRange, newText: '30' });
+    if (timeout && /^0+$/.test(timeout.value)) edits.push({ range: plainRange(timeout.valueRange), newText: '30' });
     actions.push({ title: ADD_DEBUG_ENTRY_TITLE, kind: CodeActionKind.QuickFix, edit: { changes: { [uri]: edits } } });
   }
   return actions;

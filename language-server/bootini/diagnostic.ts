@@ -38,9 +38,14 @@ export interface FixData {
 
 export const SOURCE = 'bootdbg';
 
+/** Results get their own range objects, never shared with the (cached) parse. */
+function plain(r: Range): Range {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+}
+
 export function diag(code: BootIniCode, severity: DiagnosticSeverity, range: Range, message: string, fixes: QuickFix[] = []): Diagnostic {
-  const d: Diagnostic = { range, severity, code, source: SOURCE, message };
-  if (fixes.length > 0) d.data = { fixes } satisfies FixData;
+  const d: Diagnostic = { range: plain(range), severity, code, source: SOURCE, message };
+  if (fixes.length > 0) d.data = { fixes: fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ range: plain(e.range), newText: e.newText })) })) } satisfies FixData;
   return d;
 }
 

@@ -2,7 +2,7 @@
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-types';
 import { COMPONENT_DOCS, parseArcPath } from './arcPath';
 import { debuggerState, ntldrShowsDebuggerEnabled } from './debugSwitches';
-import { positionIn, type BootIniDocument, type OsEntry } from './parser';
+import { plainRange, positionIn, type BootIniDocument, type OsEntry } from './parser';
 import { BOOT_LOADER_KEYS } from './rules';
 import { findSwitch, type Requirement } from './switchTable';
 
@@ -40,12 +40,12 @@ function debugNote(e: OsEntry): string {
 
 export function bootIniHover(doc: BootIniDocument, pos: Position): Hover | null {
   const h = doc.headers.find((x) => positionIn(x.range, pos));
-  if (h) return { ...md(SECTION_HOVERS[h.kind]), range: h.range };
+  if (h) return { ...md(SECTION_HOVERS[h.kind]), range: plainRange(h.range) };
 
   const k = doc.keys.find((x) => x.line === pos.line);
   if (k && positionIn(k.lineRange, pos)) {
     const known = BOOT_LOADER_KEYS.find((x) => x.name === k.key.toLowerCase());
-    if (known) return { ...md(`**${known.name}=** — ${known.doc}`), range: k.keyRange };
+    if (known) return { ...md(`**${known.name}=** — ${known.doc}`), range: plainRange(k.keyRange) };
   }
 
   const e = doc.entries.find((x) => x.line === pos.line);
@@ -53,7 +53,7 @@ export function bootIniHover(doc: BootIniDocument, pos: Position): Hover | null 
   const sw = e.switches.find((s) => positionIn(s.range, pos));
   if (sw) {
     const info = findSwitch(sw.upper);
-    if (!info) return { ...md(`\`/${sw.name}\` is not a switch NTLDR knows; it is silently ignored.`), range: sw.range };
+    if (!info) return { ...md(`\`/${sw.name}\` is not a switch NTLDR knows; it is silently ignored.`), range: plainRange(sw.range) };
     const parts = [`**/${info.name}** — \`${info.syntax}\``, info.description, `*Versions:* ${info.versions}`];
     const v = info.value;
     if (v.kind === 'enum') parts.push(`*Values:* ${v.values.join(', ')}${v.default !== undefined ? ` (default ${v.default})` : ''}`);
@@ -67,7 +67,7 @@ export function bootIniHover(doc: BootIniDocument, pos: Position): Hover | null 
       const note = debugNote(e);
       if (note) parts.push(note);
     }
-    return { ...md(parts.join('\n\n')), range: sw.range };
+    return { ...md(parts.join('\n\n')), range: plainRange(sw.range) };
   }
   if (positionIn(e.pathRange, pos) && e.path) {
     const arc = parseArcPath(e.path);
@@ -80,11 +80,11 @@ export function bootIniHover(doc: BootIniDocument, pos: Position): Hover | null 
     }
     const note = debugNote(e);
     if (note) parts.push(note);
-    return { ...md(parts.join('\n\n')), range: e.pathRange };
+    return { ...md(parts.join('\n\n')), range: plainRange(e.pathRange) };
   }
   if (positionIn(e.descriptionRange, pos)) {
     const note = debugNote(e);
-    return { ...md([`Menu title: **${e.description}**`, note].filter(Boolean).join('\n\n')), range: e.descriptionRange };
+    return { ...md([`Menu title: **${e.description}**`, note].filter(Boolean).join('\n\n')), range: plainRange(e.descriptionRange) };
   }
   return null;
 }

@@ -25,7 +25,7 @@ export function lineBreakOf(text: string): string {
 }
 
 export function bootIniDiagnostics(text: string, settings: BootDbgSettings): Diagnostic[] {
-  if (text.trim() === '') return [];
+  if (!/\S/.test(text)) return [];
   if (!looksLikeNtBootIni(text)) {
     return [diag('bootini/not-ntldr', DiagnosticSeverity.Information, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, 'This file does not look like an NTLDR boot.ini (no [boot loader]/[operating systems] section and no ARC path; many files named boot.ini are U-Boot scripts or other INI files), so the boot.ini checks are off.')];
   }

@@ -124,6 +124,11 @@ function range(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
 }
 
+/** A fresh copy of a range, so results never share objects with the (cached) parse. */
+export function plainRange(r: Range): Range {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+}
+
 function sectionKind(name: string): SectionKind {
   const lower = name.toLowerCase();
   return SECTION_NAMES.find((s) => s.name === lower)?.kind ?? 'unknown';

@@ -390,7 +390,7 @@ const entryLines: Rule = {
         out.push(diag('bootini/too-many-entries', Warning, e.lineRange, `NTLDR shows only the first ${MAX_MENU_ENTRIES} entries of [operating systems]; this one and those after it cannot be chosen from the menu. Remove entries you no longer need.`));
       }
       if (e.quote === 'closed') {
-        const key = [e.path, e.description, ...e.switches.map((s) => s.upper + (s.separator ?? '') + (s.value ?? '').toUpperCase())].join('\u0000').toLowerCase();
+        const key = doc.lines[e.line].slice(e.start).trimEnd().toLowerCase();
         const first = identical.get(key);
         if (first) {
           out.push(diag('bootini/duplicate-key', Warning, e.lineRange, `This entry is identical to the one on line ${first.line + 1}: the menu shows the same item twice (same path, title and switches). Duplicate paths are normal in boot.ini, identical lines are not — remove one.`, [{ title: 'Remove the duplicate entry', edits: [deleteLine(doc.lines, e.line)], preferred: true }]));
@@ -475,12 +475,12 @@ function valueProblem(info: SwitchInfo, sw: Switch): { message: string; fixes: s
     };
   }
   if (v.kind === 'integer') {
-    if (!/^[0-9]+$/.test(value)) return { message: `${shown}: the value must be a whole number${v.unit ? ` of ${v.unit}` : ''}.`, fixes: [] };
+    if (!/^[0-9]+$/.test(value)) return { message: `${shown}: the value must be a whole number${v.unit ? ` of ${v.unit}` : ''}, so NTLDR cannot use it. Write it as ${info.syntax}.`, fixes: [] };
     const n = Number(value);
     if ((v.min !== undefined && n < v.min) || (v.max !== undefined && n > v.max)) {
       const clamp = v.min !== undefined && n < v.min ? v.min : (v.max as number);
       const rec = v.recommended ? ` (recommended ${v.recommended.join('–')})` : '';
-      const consequence = info.invalidValueBreaksBoot ? 'Windows does not have enough memory to boot' : 'the value is out of range and ignored or clamped';
+      const consequence = info.invalidValueBreaksBoot ? 'Windows does not have enough memory to boot. Raise the value' : 'the value is out of range and ignored or clamped. Use a value in range';
       return {
         message: `${shown}: ${v.min !== undefined && v.max !== undefined ? `must be ${v.min}–${v.max}` : v.min !== undefined ? `must be at least ${v.min}` : `must be at most ${v.max}`}${v.unit ? ' ' + v.unit : ''}${rec}; ${consequence}.`,
         fixes: [`/${sw.name}${sw.separator ?? info.separator}${v.recommended && info.name === 'USERVA' ? v.recommended[1] : clamp}`],
@@ -489,7 +489,7 @@ function valueProblem(info: SwitchInfo, sw: Switch): { message: string; fixes: s
     return undefined;
   }
   if (v.pattern && !v.pattern.test(value)) {
-    return { message: `${shown}: "${value}" does not have the expected form (${info.syntax}); NTLDR cannot use it.`, fixes: [] };
+    return { message: `${shown}: "${value}" does not have the expected form, so NTLDR cannot use it. Write it as ${info.syntax}.`, fixes: [] };
   }
   return undefined;
 }
@@ -515,7 +515,7 @@ const switches: Rule = {
               'bootini/unknown-switch',
               Warning,
               sw.nameRange,
-              `NTLDR does not know /${sw.name} and silently ignores it${guesses.length ? ` — did you mean /${guesses[0].toLowerCase()}?` : '.'} (Switches are case-insensitive.)`,
+              `NTLDR does not know /${sw.name} and silently ignores it${guesses.length ? ` — did you mean /${guesses[0].toLowerCase()}?` : '; remove it or correct the spelling.'} (Switches are case-insensitive.)`,
               guesses.map((g, i) => ({ title: `Change to /${g.toLowerCase()}`, edits: [{ range: sw.nameRange, newText: `/${g.toLowerCase()}` }], preferred: i === 0 })),
             ),
           );
