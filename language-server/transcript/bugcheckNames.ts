@@ -1,33 +1,18 @@
 /**
- * Bugcheck codes and NTSTATUS values that matter for network boot, with one line each on what
- * they mean there (../shared/reference/kd/kd-protocol.md §6 and Microsoft's bug-check reference).
- * Kept small on purpose: the report names the codes a network-boot user meets.
+ * Bugcheck names come from the KD debugger's table (adapter/kd/bugcheckCodes.ts); this file adds
+ * what the transcript report needs on top: NTSTATUS values met on network boot with a short
+ * meaning, and the usual causes of 0x7B by status (../shared/reference/kd/kd-protocol.md §6).
  */
+import { lookupBugcheck, NTSTATUS_NAMES } from '../../adapter/kd/bugcheckCodes';
 
+/** What the report says about a bugcheck: the table lives with the KD debugger (one table). */
 export interface BugcheckInfo {
   code: number;
   name: string;
   meaning: string;
+  /** Meaning of P1..P4 ('' = unused). */
+  parameters: readonly string[];
 }
-
-export const BUGCHECKS: readonly BugcheckInfo[] = [
-  { code: 0x0a, name: 'IRQL_NOT_LESS_OR_EQUAL', meaning: 'kernel touched pageable or bad memory at raised IRQL' },
-  { code: 0x1e, name: 'KMODE_EXCEPTION_NOT_HANDLED', meaning: 'unhandled kernel-mode exception' },
-  { code: 0x50, name: 'PAGE_FAULT_IN_NONPAGED_AREA', meaning: 'invalid memory reference' },
-  { code: 0x6b, name: 'PROCESS1_INITIALIZATION_FAILED', meaning: 'early init could not read files from the boot volume (P1 = status)' },
-  { code: 0x77, name: 'KERNEL_STACK_INPAGE_ERROR', meaning: 'a kernel stack page could not be read from disk (iSCSI session dropped?)' },
-  { code: 0x7a, name: 'KERNEL_DATA_INPAGE_ERROR', meaning: 'a page of kernel data could not be read from disk (iSCSI session dropped?)' },
-  { code: 0x7b, name: 'INACCESSIBLE_BOOT_DEVICE', meaning: 'the boot volume could not be opened: the classic iSCSI-boot failure' },
-  { code: 0x7e, name: 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED', meaning: 'a driver thread faulted (iSCSI/MPIO and NIC filter drivers are known culprits)' },
-  { code: 0x1000007e, name: 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M', meaning: 'a driver thread faulted (iSCSI/MPIO and NIC filter drivers are known culprits)' },
-  { code: 0x8e, name: 'KERNEL_MODE_EXCEPTION_NOT_HANDLED', meaning: 'unhandled kernel-mode exception (e.g. a breakpoint continued unhandled)' },
-  { code: 0x9f, name: 'DRIVER_POWER_STATE_FAILURE', meaning: 'a driver (often network) blocked a power IRP' },
-  { code: 0xd1, name: 'DRIVER_IRQL_NOT_LESS_OR_EQUAL', meaning: 'a driver (often a NIC miniport) touched bad memory at raised IRQL' },
-  { code: 0xe2, name: 'MANUALLY_INITIATED_CRASH', meaning: '.crash / CauseBugCheck / keyboard crash' },
-  { code: 0xed, name: 'UNMOUNTABLE_BOOT_VOLUME', meaning: 'the volume was found but its file system could not be mounted' },
-  { code: 0xf4, name: 'CRITICAL_OBJECT_TERMINATION', meaning: 'a critical process died, on iSCSI boot often because paging I/O failed' },
-  { code: 0xc000021a, name: 'STATUS_SYSTEM_PROCESS_TERMINATED', meaning: 'Winlogon/CSRSS died (same root causes as 0xF4)' },
-];
 
 export interface NtStatusInfo {
   value: number;
@@ -51,15 +36,21 @@ export const NT_STATUSES: readonly NtStatusInfo[] = [
   { value: 0xc000023d, name: 'STATUS_HOST_UNREACHABLE', meaning: 'the target host is unreachable' },
 ];
 
-const BUGCHECK_BY_CODE = new Map(BUGCHECKS.map((b) => [b.code, b]));
 const STATUS_BY_VALUE = new Map(NT_STATUSES.map((s) => [s.value, s]));
 
 export function bugcheckInfo(code: number): BugcheckInfo | undefined {
-  return BUGCHECK_BY_CODE.get(code >>> 0);
+  const b = lookupBugcheck(code >>> 0);
+  if (!b) return undefined;
+  return { code: b.code, name: b.name, meaning: b.meaning.replace(/\.\s*$/, ''), parameters: b.parameters };
 }
 
+/** Name and meaning of an NTSTATUS: ours (with a network-boot meaning) first, then the KD table's. */
 export function ntStatusInfo(value: number): NtStatusInfo | undefined {
-  return STATUS_BY_VALUE.get(value >>> 0);
+  const v = value >>> 0;
+  const ours = STATUS_BY_VALUE.get(v);
+  if (ours) return ours;
+  const name = NTSTATUS_NAMES[v];
+  return name ? { value: v, name, meaning: '' } : undefined;
 }
 
 /**

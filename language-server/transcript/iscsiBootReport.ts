@@ -88,6 +88,8 @@ export interface ReportBugcheck {
   name?: string;
   meaning?: string;
   params: string[];
+  /** What P1..P4 mean for this code ('' = unused), from the KD bugcheck table. */
+  paramMeanings?: readonly string[];
   /** Status-valued parameter explained (0x7B P2, 0x7A P2, 0x6B P1). */
   statusParam?: { index: number; value: number; name?: string; meaning?: string };
   driverAtFault?: string;
@@ -220,6 +222,7 @@ function describeBugcheck(code: number, params: string[], line: number): ReportB
     codeText: '0x' + (code >>> 0).toString(16).toUpperCase().padStart(8, '0'),
     name: info?.name,
     meaning: info?.meaning,
+    paramMeanings: info?.parameters,
     params,
     line,
     endLine: line,

@@ -170,10 +170,10 @@ export function targetMarkdown(t: ReportTarget, o: MarkdownOptions = {}): string
 
 export function bugcheckMarkdown(b: ReportBugcheck, o: MarkdownOptions = {}): string {
   const parts = [`#### Bugcheck ${bugcheckTitle(b)}${at(b.line, o)}`];
-  if (b.meaning) parts.push(b.meaning);
+  if (b.meaning) parts.push(`${b.meaning}.`);
   parts.push(
     table([
-      ...b.params.map((p, i) => row(`P${i + 1}`, `\`${p.replace(/`/g, "'")}\``)),
+      ...b.params.map((p, i) => row(`P${i + 1}`, `${code(p)}${b.paramMeanings?.[i] ? ` — ${md(b.paramMeanings[i])}` : ''}`)),
       row('Status parameter', b.statusParam ? `P${b.statusParam.index + 1} = ${b.statusParam.name ?? 'unknown status'}${b.statusParam.meaning ? `: ${b.statusParam.meaning}` : ''}` : undefined),
       row('Driver at fault', b.driverAtFault ? md(b.driverAtFault) : undefined),
     ]),
