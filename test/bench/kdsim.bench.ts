@@ -33,7 +33,37 @@ async function flood(lines: number, baudRate?: number): Promise<{ seconds: numbe
   }
 }
 
+/** Bytes per second of memory content that N-byte ReadVirtualMemory round trips move at 115200 baud. */
+async function reads(n: number, count: number): Promise<number> {
+  const h = await listenTcp({ scenario: 'initial-break', loadSymbols: false, baudRate: 115200 });
+  const s = net.connect(h.port, '127.0.0.1');
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  const host = new TestKdHost(s, 2000);
+  try {
+    host.sendReset();
+    await host.nextStateChange(0, 20000);
+    const t0 = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < count; i++) bytes += (await host.readVirtual(0x804d7000 + i * n, n)).data.length;
+    return bytes / ((performance.now() - t0) / 1000);
+  } finally {
+    host.dispose();
+    s.destroy();
+    await h.close();
+  }
+}
+
 export const benchmarks: Benchmark[] = [
+  {
+    id: 'kdsim.read-3944',
+    what: 'KD simulator at 115200: ReadVirtualMemory of 3944 bytes (doc host) vs the line model 3944/(178+3944) x 11520',
+    unit: 'B/s',
+    goal: '>= 0.95 and <= 1.0',
+    async run() {
+      const value = await reads(3944, 6);
+      return { value, baseline: (3944 / (178 + 3944)) * LINE_RATE, note: '6 reads; request 73 B + ACK 16 + reply 73+N + ACK 16' };
+    },
+  },
   {
     id: 'kdsim.paced-line-use',
     what: 'KD simulator at 115200 baud: bytes on the line per second (DbgPrint flood + ACKs) vs the 8N1 limit',

@@ -804,6 +804,8 @@ export class KdSimulator extends EventEmitter {
     const max = PACKET_MAX_SIZE - 16;
     for (let off = 0; off < all.length || off === 0; off += max) {
       const chunk = all.subarray(off, off + max);
+      // For latency measurements: the moment this text starts to go out on the line.
+      this.emit('printStart', chunk.toString('latin1'));
       const ok = await this.sendPacket(PacketType.DebugIo, encodePrintString(chunk), this.printRetries);
       if (!ok) {
         if (this.closed) return;

@@ -58,6 +58,8 @@ export class TestKdHost {
     private readonly stream: Duplex,
     private readonly retryMs = 300,
   ) {
+    // Nagle + delayed ACK would hold our small packets back ~40 ms on a TCP socket.
+    (stream as Partial<{ setNoDelay(v: boolean): void }>).setNoDelay?.(true);
     stream.on('data', (d: Buffer) => this.onData(d));
   }
 
