@@ -161,6 +161,8 @@ export class ElfFile {
     if (this.is64) r.u64Number('ch_addralign');
     else r.u32('ch_addralign');
     if (chType !== 1) throw new FormatError(`${this.path}: section ${s.name} uses compression type ${chType} (only zlib is supported)`);
+    // zlib cannot expand by more than ~1032:1; a larger claimed size is corruption, not data.
+    if (chSize > raw.length * 1100 + 4096) throw new FormatError(`${this.path}: section ${s.name} claims ${chSize} bytes uncompressed from ${raw.length}`);
     let out: Buffer;
     try {
       out = inflateSync(raw.subarray(r.pos), { maxOutputLength: Math.max(chSize, 1) });

@@ -15,7 +15,7 @@ import * as posixPath from 'node:path/posix';
 import { FormatError } from './byteReader';
 import { LineTables, ROW_END_SEQUENCE, ROW_IS_STMT } from './dwarfLineTable';
 import { readElfLineTables } from './elfLineTables';
-import { addressKeyToBigInt, bigIntToAddressKey, ElfFile, ElfSection, SHF, SHN, SHT, STB, STT } from './elfFile';
+import { addressKeyToBigInt, bigIntToAddressKey, ElfFile, ElfSection, ElfSymbol, SHF, SHN, SHT, STB, STT } from './elfFile';
 
 export { FormatError };
 
@@ -95,6 +95,7 @@ export class ProgramSymbols {
   private readonly elf: ElfFile;
   private readonly allocSections: ElfSection[];
   private readonly lines: LineTables;
+  private readonly elfSymbols: ElfSymbol[];
   private symbolsBySection?: Map<number, IndexedSymbol[]>;
   private symbolsByName?: Map<string, IndexedSymbol>;
   private seqOrder?: Int32Array;
@@ -102,6 +103,7 @@ export class ProgramSymbols {
   private seqMaxEnd?: Float64Array;
   private lineIndex?: { fileStart: Int32Array; line: Uint32Array; row: Uint32Array; seq: Int32Array };
   private rowSequence?: Int32Array;
+  private seqSections?: ElfSection[][];
 
   /** Reads and indexes an ELF file. Throws FormatError (with the path) for unusable files. */
   static load(path: string): ProgramSymbols {
@@ -124,8 +126,20 @@ export class ProgramSymbols {
     this.allocSections = this.elf.sections.filter((s) => (s.flags & SHF.ALLOC) !== 0 && s.size > 0);
     this.sections = this.allocSections.map((s) => ({ name: s.name, address: this.toAddress(s.address), size: s.size }));
     this.lines = readElfLineTables(this.elf);
+    this.elfSymbols = this.readSymbols();
     this.warnings.push(...this.lines.errors);
     this.hasLineInfo = this.lines.rows.count > 0;
+  }
+
+  /** The symbol table; a corrupt one becomes a warning and no symbols. */
+  private readSymbols(): ElfSymbol[] {
+    try {
+      return this.elf.symbols();
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      this.warnings.push(e.message);
+      return [];
+    }
   }
 
   private toAddress(key: number): bigint {
@@ -159,7 +173,7 @@ export class ProgramSymbols {
   private buildSymbolIndex(): void {
     const bySection = new Map<number, IndexedSymbol[]>();
     const byName = new Map<string, IndexedSymbol>();
-    for (const s of this.elf.symbols()) {
+    for (const s of this.elfSymbols) {
       if (!s.name || s.type === STT.SECTION || s.type === STT.FILE || s.shndx === SHN.UNDEF) continue;
       const sym: IndexedSymbol = { name: s.name, key: s.value, shndx: s.shndx, rank: symbolRank(s.bind, s.type) };
       const prev = byName.get(s.name);
@@ -220,7 +234,7 @@ export class ProgramSymbols {
   symbols(): SymbolInfo[] {
     const out: SymbolInfo[] = [];
     const seen = new Set<string>();
-    for (const s of this.elf.symbols()) {
+    for (const s of this.elfSymbols) {
       if (!s.name || s.type === STT.SECTION || s.type === STT.FILE || s.shndx === SHN.UNDEF || seen.has(s.name)) continue;
       seen.add(s.name);
       const best = this.symbolsByName?.get(s.name);
@@ -251,15 +265,63 @@ export class ProgramSymbols {
     return this.lines.units.map((u) => ({ name: u.name, version: u.version, compDir: u.compDir }));
   }
 
-  /** Sections a sequence may belong to: the relocation's section when known, else every
-   *  allocated section containing its address range (best first). */
+  /** Sections a sequence may belong to, best first: the relocation's section when known (.o),
+   *  else the allocated sections containing its address range — narrowed to one, when several
+   *  share the range, by labels (see resolveSequenceSections). */
   private sequenceSections(seqIndex: number): ElfSection[] {
-    const seq = this.lines.sequences[seqIndex];
-    if (seq.sectionIndex >= 0) {
-      const s = this.elf.sections[seq.sectionIndex];
-      return s ? [s] : [];
+    if (!this.seqSections) this.seqSections = this.resolveSequenceSections();
+    return this.seqSections[seqIndex];
+  }
+
+  /**
+   * iPXE links .prefix, .text16 and .textdata all at VMA 0, so in the linked file a line
+   * sequence's addresses fit several sections. Labels decide: a .S sequence has symbols exactly on
+   * its row addresses in its own section. Sequences that fit one section only are settled first,
+   * and the symbols they cover are "explained" and no longer count for the others; repeated
+   * until nothing changes. A tie stays ambiguous (all candidates returned).
+   */
+  private resolveSequenceSections(): ElfSection[][] {
+    if (!this.symbolsBySection) this.buildSymbolIndex();
+    const seqs = this.lines.sequences;
+    const rows = this.lines.rows;
+    const result = seqs.map((seq): ElfSection[] => {
+      if (seq.sectionIndex >= 0) {
+        const s = this.elf.sections[seq.sectionIndex];
+        return s ? [s] : [];
+      }
+      return this.sectionsAt(seq.start).filter((s) => seq.end <= s.address + s.size);
+    });
+    const settled = new Map<number, [number, number][]>(); // section index → covered ranges
+    const settle = (i: number): void => {
+      const sec = result[i][0];
+      let list = settled.get(sec.index);
+      if (!list) settled.set(sec.index, (list = []));
+      list.push([seqs[i].start, seqs[i].end]);
+    };
+    result.forEach((r, i) => r.length === 1 && settle(i));
+    const explained = (sec: number, key: number): boolean => (settled.get(sec) ?? []).some(([a, b]) => key >= a && key < b);
+    for (let changed = true, pass = 0; changed && pass < 4; pass++) {
+      changed = false;
+      result.forEach((cands, i) => {
+        if (cands.length < 2) return;
+        const seq = seqs[i];
+        const rowAddresses = new Set<number>();
+        for (let r = seq.firstRow; r < seq.endRow; r++) rowAddresses.add(rows.address[r]);
+        const scored = cands.map((sec) => {
+          let hits = 0;
+          for (const sym of this.symbolsBySection!.get(sec.index) ?? []) {
+            if (rowAddresses.has(sym.key) && !explained(sec.index, sym.key)) hits++;
+          }
+          return { sec, hits };
+        }).sort((x, y) => y.hits - x.hits);
+        if (scored[0].hits > 0 && scored[0].hits > scored[1].hits) {
+          result[i] = [scored[0].sec];
+          settle(i);
+          changed = true;
+        }
+      });
     }
-    return this.sectionsAt(seq.start).filter((s) => seq.end <= s.address + s.size);
+    return result;
   }
 
   private buildSequenceIndex(): void {
@@ -287,7 +349,7 @@ export class ProgramSymbols {
     const wanted = section !== undefined ? this.sectionNamed(section) : undefined;
     if (section !== undefined && !wanted) return undefined;
     let bestRow = -1;
-    let bestScore = -1;
+    let bestScore = -Infinity;
     // Sequences may overlap (sections sharing VMAs): walk back over every one that could contain key.
     for (let i = lastAtOrBelow(this.seqStartSorted!, 0, this.seqStartSorted!.length, key); i >= 0 && this.seqMaxEnd![i] > key; i--) {
       const si = this.seqOrder![i];
@@ -304,7 +366,8 @@ export class ProgramSymbols {
       while (pick >= seq.firstRow && rows.address[pick] === at && (rows.flags[pick] & ROW_IS_STMT) === 0) pick--;
       if (pick < seq.firstRow || rows.address[pick] !== at) pick = r;
       r = pick;
-      const score = (sec && (sec.flags & SHF.EXECINSTR) ? 2 : 0) + (seq.sectionIndex >= 0 ? 1 : 0);
+      // Without a section to go by: code over data, a known section over a guess, then header order.
+      const score = ((sec && (sec.flags & SHF.EXECINSTR) ? 2 : 0) + (secs.length === 1 ? 1 : 0)) * 1e6 - (sec?.index ?? 1e5);
       if (score > bestScore) {
         bestScore = score;
         bestRow = r;

@@ -172,6 +172,13 @@ describe('sections sharing link address 0 (iPXE layout)', { skip }, () => {
   test('object: the section of each breakpoint address is known from relocations', () => {
     assert.equal(obj.addressesForLine(src, lineIn('call\tinstall'))[0].section, '.prefix');
   });
+
+  test('linked: the section is inferred from the labels on the rows', () => {
+    // .prefix's sequence (0..0xc) also fits inside .text16 (0..0xf); `install` at 0x9 decides.
+    assert.equal(elf.addressesForLine(src, lineIn('call\tinstall'))[0].section, '.prefix');
+    assert.equal(elf.addressesForLine(src, lineIn('pushl')) [0].section, '.text16');
+    assert.deepEqual(elf.lineForAddress(0n), { path: src, line: lineIn('movw\t$0x1000') }, 'without a section: the first section in header order wins a tie');
+  });
 });
 
 describe('bad input never crashes', () => {
