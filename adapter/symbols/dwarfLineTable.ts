@@ -48,10 +48,19 @@ export interface LineUnit {
 /** Growable columnar row store. */
 export class LineRows {
   count = 0;
-  address = new Float64Array(1024);
-  line = new Uint32Array(1024);
-  file = new Uint32Array(1024);
-  flags = new Uint8Array(1024);
+  address: Float64Array;
+  line: Uint32Array;
+  file: Uint32Array;
+  flags: Uint8Array;
+
+  /** `capacity`: expected rows (a program emits at most one row per byte, so its size bounds it). */
+  constructor(capacity = 1024) {
+    const n = Math.max(16, Math.min(capacity, 1 << 22));
+    this.address = new Float64Array(n);
+    this.line = new Uint32Array(n);
+    this.file = new Uint32Array(n);
+    this.flags = new Uint8Array(n);
+  }
 
   push(address: number, line: number, file: number, flags: number): void {
     if (this.count === this.address.length) this.grow();
@@ -62,7 +71,7 @@ export class LineRows {
     this.flags[i] = flags;
   }
 
-  private grow(): void {
+  grow(): void {
     const n = this.address.length * 2;
     const a = new Float64Array(n); a.set(this.address); this.address = a;
     const l = new Uint32Array(n); l.set(this.line); this.line = l;
@@ -198,7 +207,7 @@ export function readLineTables(
 ): LineTables {
   const cuByStmtList = new Map<number, CompUnitInfo>();
   for (const cu of compUnits) if (cu.stmtList !== undefined) cuByStmtList.set(cu.stmtList, cu);
-  const out: LineTables = { rows: new LineRows(), sequences: [], files: [], units: [], errors: [] };
+  const out: LineTables = { rows: new LineRows(debugLine.length), sequences: [], files: [], units: [], errors: [] };
   const fileIds = new Map<string, number>();
   const fileId = (p: string): number => {
     let id = fileIds.get(p);
@@ -258,6 +267,13 @@ function runProgram(
   const rows = out.rows;
   const r = new ByteReader(buf, h.programStart, h.end, `.debug_line program at 0x${h.programStart.toString(16)}`);
   const { minInstLength, lineBase, lineRange, opcodeBase } = h;
+  // Special opcodes are most of every program: precompute their address and line advances.
+  const addrAdvance = new Float64Array(256);
+  const lineAdvance = new Int32Array(256);
+  for (let op = opcodeBase; op < 256; op++) {
+    addrAdvance[op] = Math.floor((op - opcodeBase) / lineRange) * minInstLength;
+    lineAdvance[op] = lineBase + ((op - opcodeBase) % lineRange);
+  }
   let unknownFile = -1;
   const fileOf = (index: number): number => {
     const id = fileIdOf[index];
@@ -268,13 +284,15 @@ function runProgram(
 
   let address = 0;
   let file = 1;
+  let fileId = -1; // resolved lazily: the initial file may not exist in an empty table
   let line = 1;
   let isStmt = h.defaultIsStmt;
   let seqFirstRow = rows.count;
   let seqSection = -1;
 
   const emit = (endSequence: boolean): void => {
-    rows.push(address, line, fileOf(file), (isStmt ? ROW_IS_STMT : 0) | (endSequence ? ROW_END_SEQUENCE : 0));
+    if (fileId < 0) fileId = fileOf(file);
+    rows.push(address, line, fileId, (isStmt ? ROW_IS_STMT : 0) | (endSequence ? ROW_END_SEQUENCE : 0));
   };
   const closeSequence = (): void => {
     const endRow = rows.count - 1;
@@ -285,13 +303,20 @@ function runProgram(
     seqSection = -1;
   };
 
-  while (r.pos < r.end) {
-    const op = r.u8('opcode');
+  const end = r.end;
+  while (r.pos < end) {
+    const op = buf[r.pos++];
     if (op >= opcodeBase) {
-      const adj = op - opcodeBase;
-      address += Math.floor(adj / lineRange) * minInstLength;
-      line += lineBase + (adj % lineRange);
-      emit(false);
+      // Hot path, written out: one row per special opcode.
+      address += addrAdvance[op];
+      line += lineAdvance[op];
+      if (fileId < 0) fileId = fileOf(file);
+      if (rows.count === rows.address.length) rows.grow();
+      const i = rows.count++;
+      rows.address[i] = address;
+      rows.line[i] = line;
+      rows.file[i] = fileId;
+      rows.flags[i] = isStmt ? ROW_IS_STMT : 0;
       continue;
     }
     switch (op) {
@@ -306,6 +331,7 @@ function runProgram(
           closeSequence();
           address = 0;
           file = 1;
+          fileId = -1;
           line = 1;
           isStmt = h.defaultIsStmt;
         } else if (sub === DW_LNE.set_address) {
@@ -317,6 +343,7 @@ function runProgram(
           const name = r.cstring('DW_LNE_define_file name');
           const dir = r.uleb('directory index');
           fileIdOf.push(resolveFile({ name, dir }));
+          fileId = -1;
         }
         r.pos = next; // also skips set_discriminator and unknown extended opcodes
         break;
@@ -332,6 +359,7 @@ function runProgram(
         break;
       case DW_LNS.set_file:
         file = r.uleb('set_file operand');
+        fileId = -1;
         break;
       case DW_LNS.negate_stmt:
         isStmt = !isStmt;

@@ -191,6 +191,17 @@ export class ElfFile {
     const shndxData = shndxSec ? this.contents(shndxSec) : undefined;
     const entSize = this.is64 ? 24 : 16;
     const count = Math.floor(data.length / entSize);
+    // Names: decode the string table once (latin1 keeps byte offsets = string indices) and slice;
+    // per-symbol Buffer decoding dominated load time on large tables. Non-ASCII names fall back to UTF-8.
+    const table = strs.toString('latin1');
+    const nameAt = (off: number): string => {
+      if (off <= 0 || off >= table.length) return '';
+      const nul = table.indexOf('\0', off);
+      const end = nul < 0 ? table.length : nul;
+      const name = table.slice(off, end);
+      // eslint-disable-next-line no-control-regex
+      return /[^\x00-\x7f]/.test(name) ? strs.toString('utf8', off, end) : name;
+    };
     const out: ElfSymbol[] = [];
     for (let i = 1; i < count; i++) {
       const at = i * entSize;
@@ -210,13 +221,7 @@ export class ElfFile {
         shndx = data.readUInt16LE(at + 14);
       }
       if (shndx === SHN.XINDEX && shndxData && shndxData.length >= (i + 1) * 4) shndx = shndxData.readUInt32LE(i * 4);
-      let name: string;
-      try {
-        name = nameOff === 0 ? '' : stringAt(strs, 0, strs.length, nameOff, `${this.path}: ${strSec.name}`);
-      } catch (e) {
-        if (!(e instanceof FormatError)) throw e;
-        name = '';
-      }
+      const name = nameAt(nameOff);
       out.push({ name, value, size, type: info & 0xf, bind: info >> 4, shndx });
     }
     return out;

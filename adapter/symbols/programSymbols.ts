@@ -95,14 +95,13 @@ export class ProgramSymbols {
   private readonly elf: ElfFile;
   private readonly allocSections: ElfSection[];
   private readonly lines: LineTables;
-  private readonly elfSymbols: ElfSymbol[];
+  private elfSymbolsCache?: ElfSymbol[];
   private symbolsBySection?: Map<number, IndexedSymbol[]>;
   private symbolsByName?: Map<string, IndexedSymbol>;
   private seqOrder?: Int32Array;
   private seqStartSorted?: Float64Array;
   private seqMaxEnd?: Float64Array;
-  private lineIndex?: { fileStart: Int32Array; line: Uint32Array; row: Uint32Array; seq: Int32Array };
-  private rowSequence?: Int32Array;
+  private lineIndex?: { fileStart: Int32Array; line: Uint32Array; row: Uint32Array };
   private seqSections?: ElfSection[][];
 
   /** Reads and indexes an ELF file. Throws FormatError (with the path) for unusable files. */
@@ -126,20 +125,22 @@ export class ProgramSymbols {
     this.allocSections = this.elf.sections.filter((s) => (s.flags & SHF.ALLOC) !== 0 && s.size > 0);
     this.sections = this.allocSections.map((s) => ({ name: s.name, address: this.toAddress(s.address), size: s.size }));
     this.lines = readElfLineTables(this.elf);
-    this.elfSymbols = this.readSymbols();
     this.warnings.push(...this.lines.errors);
     this.hasLineInfo = this.lines.rows.count > 0;
   }
 
-  /** The symbol table; a corrupt one becomes a warning and no symbols. */
-  private readSymbols(): ElfSymbol[] {
-    try {
-      return this.elf.symbols();
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      this.warnings.push(e.message);
-      return [];
+  /** The symbol table, read on first use; a corrupt one becomes a warning and no symbols. */
+  private get elfSymbols(): ElfSymbol[] {
+    if (!this.elfSymbolsCache) {
+      try {
+        this.elfSymbolsCache = this.elf.symbols();
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        this.warnings.push(e.message);
+        this.elfSymbolsCache = [];
+      }
     }
+    return this.elfSymbolsCache;
   }
 
   private toAddress(key: number): bigint {
@@ -281,7 +282,6 @@ export class ProgramSymbols {
    * until nothing changes. A tie stays ambiguous (all candidates returned).
    */
   private resolveSequenceSections(): ElfSection[][] {
-    if (!this.symbolsBySection) this.buildSymbolIndex();
     const seqs = this.lines.sequences;
     const rows = this.lines.rows;
     const result = seqs.map((seq): ElfSection[] => {
@@ -299,6 +299,8 @@ export class ProgramSymbols {
       list.push([seqs[i].start, seqs[i].end]);
     };
     result.forEach((r, i) => r.length === 1 && settle(i));
+    if (result.every((r) => r.length < 2)) return result;
+    if (!this.symbolsBySection) this.buildSymbolIndex();
     const explained = (sec: number, key: number): boolean => (settled.get(sec) ?? []).some(([a, b]) => key >= a && key < b);
     for (let changed = true, pass = 0; changed && pass < 4; pass++) {
       changed = false;
@@ -377,23 +379,57 @@ export class ProgramSymbols {
     return { path: this.lines.files[rows.file[bestRow]], line: rows.line[bestRow] };
   }
 
+  /** Breakpoint candidates (is_stmt rows that are not sequence ends) ordered by (file, line):
+   *  two stable counting sorts, linear in the rows — a comparator sort was most of the cost. */
   private buildLineIndex(): void {
     const rows = this.lines.rows;
-    const seqOfRow = new Int32Array(rows.count).fill(-1);
-    this.lines.sequences.forEach((s, i) => seqOfRow.fill(i, s.firstRow, s.endRow + 1));
-    // Breakpoint candidates: is_stmt rows that are not sequence ends.
-    const picked: number[] = [];
+    const nFiles = this.lines.files.length;
+    let n = 0;
+    let maxLine = 0;
     for (let i = 0; i < rows.count; i++) {
-      if ((rows.flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) picked.push(i);
+      if ((rows.flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) {
+        n++;
+        if (rows.line[i] > maxLine) maxLine = rows.line[i];
+      }
     }
-    const idx = Uint32Array.from(picked).sort((a, b) => rows.file[a] - rows.file[b] || rows.line[a] - rows.line[b] || rows.address[a] - rows.address[b]);
-    const fileStart = new Int32Array(this.lines.files.length + 1);
-    for (const i of idx) fileStart[rows.file[i] + 1]++;
-    for (let f = 0; f < this.lines.files.length; f++) fileStart[f + 1] += fileStart[f];
-    const line = new Uint32Array(idx.length);
-    for (let k = 0; k < idx.length; k++) line[k] = rows.line[idx[k]];
-    this.rowSequence = seqOfRow;
-    this.lineIndex = { fileStart, line, row: idx, seq: seqOfRow };
+    const picked = new Uint32Array(n);
+    for (let i = 0, k = 0; i < rows.count; i++) {
+      if ((rows.flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) picked[k++] = i;
+    }
+    let byLine: Uint32Array;
+    if (maxLine <= 4 * n + (1 << 20)) {
+      const count = new Uint32Array(maxLine + 2);
+      for (let k = 0; k < n; k++) count[rows.line[picked[k]] + 1]++;
+      for (let l = 0; l <= maxLine; l++) count[l + 1] += count[l];
+      byLine = new Uint32Array(n);
+      for (let k = 0; k < n; k++) byLine[count[rows.line[picked[k]]]++] = picked[k];
+    } else {
+      // Absurd line numbers (corrupt tables): a comparison sort instead of a huge count array.
+      byLine = picked.slice().sort((x, y) => rows.line[x] - rows.line[y] || x - y);
+    }
+    const fileStart = new Int32Array(nFiles + 1);
+    for (let k = 0; k < n; k++) fileStart[rows.file[byLine[k]] + 1]++;
+    for (let f = 0; f < nFiles; f++) fileStart[f + 1] += fileStart[f];
+    const fill = fileStart.slice(0, nFiles);
+    const idx = new Uint32Array(n);
+    for (let k = 0; k < n; k++) idx[fill[rows.file[byLine[k]]]++] = byLine[k];
+    const line = new Uint32Array(n);
+    for (let k = 0; k < n; k++) line[k] = rows.line[idx[k]];
+    this.lineIndex = { fileStart, line, row: idx };
+  }
+
+  /** Index of the sequence holding row `r` (sequences are stored in row order), or -1. */
+  private sequenceOfRow(r: number): number {
+    const seqs = this.lines.sequences;
+    let lo = 0;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (seqs[m].firstRow <= r) lo = m + 1;
+      else hi = m;
+    }
+    const s = lo - 1;
+    return s >= 0 && r <= seqs[s].endRow ? s : -1;
   }
 
   /** File ids whose path matches: exactly, else by the longest common trailing path components. */
@@ -437,7 +473,6 @@ export class ProgramSymbols {
     if (!this.hasLineInfo) return [];
     if (!this.lineIndex) this.buildLineIndex();
     const { fileStart, line: lines, row: rowIdx } = this.lineIndex!;
-    const seqOfRow = this.rowSequence!;
     const rows = this.lines.rows;
     const ids = this.matchFiles(file);
     // The nearest line with code across the matching files.
@@ -455,7 +490,7 @@ export class ProgramSymbols {
       const hi = fileStart[f + 1];
       for (let k = lastAtOrBelow(lines, lo, hi, target - 1) + 1; k < hi && lines[k] === target; k++) {
         const r = rowIdx[k];
-        const s = seqOfRow[r];
+        const s = this.sequenceOfRow(r);
         const prev = bySequence.get(s);
         if (prev === undefined || rows.address[r] < rows.address[prev]) bySequence.set(s, r);
       }
