@@ -43,6 +43,11 @@ export interface LineUnit {
   /** Compile unit name (DW_AT_name, or the v5 primary file) — what objdump prints as "CU:". */
   name: string;
   compDir?: string;
+  /** Global ids of the files in the unit's file table. */
+  fileIds: number[];
+  /** Rows [rowStart, rowEnd) once decoded (a unit's rows are contiguous); both 0 before. */
+  rowStart: number;
+  rowEnd: number;
 }
 
 /** Growable columnar row store. */
@@ -71,12 +76,23 @@ export class LineRows {
     this.flags[i] = flags;
   }
 
+  /** Makes room for at least `n` rows. */
+  reserve(n: number): void {
+    // Geometric growth: units are decoded one after another, so exact-size growth would copy
+    // every earlier row once per unit.
+    if (n > this.address.length) this.resize(Math.max(n, this.address.length * 2));
+  }
+
   grow(): void {
-    const n = this.address.length * 2;
-    const a = new Float64Array(n); a.set(this.address); this.address = a;
-    const l = new Uint32Array(n); l.set(this.line); this.line = l;
-    const f = new Uint32Array(n); f.set(this.file); this.file = f;
-    const g = new Uint8Array(n); g.set(this.flags); this.flags = g;
+    this.resize(this.address.length * 2);
+  }
+
+  private resize(n: number): void {
+    const used = this.count;
+    const a = new Float64Array(n); a.set(this.address.subarray(0, used)); this.address = a;
+    const l = new Uint32Array(n); l.set(this.line.subarray(0, used)); this.line = l;
+    const f = new Uint32Array(n); f.set(this.file.subarray(0, used)); this.file = f;
+    const g = new Uint8Array(n); g.set(this.flags.subarray(0, used)); this.flags = g;
   }
 }
 
@@ -194,67 +210,145 @@ function readHeader(r: ByteReader, unitStart: number, strs: StringSections): Lin
   return { version, enc, minInstLength, defaultIsStmt, lineBase, lineRange, opcodeBase, standardOpcodeLengths, dirs, files, programStart, end };
 }
 
+interface UnitProgram {
+  header: LineHeader;
+  /** File table entry → global file id (-1 for the unused v2–4 entry 0). */
+  fileIdOf: number[];
+  resolveFile: (f: RawFileEntry) => number;
+  decoded: boolean;
+}
+
 /**
- * Reads every line program in `debugLine`. `sectionAt` maps offsets of relocated DW_LNE_set_address
- * operands to section indices (relocatable objects). Corrupt units are skipped when their length
- * is readable, and reported in `errors`.
+ * The line programs of a .debug_line section, decoded unit by unit on demand: opening reads
+ * only the unit headers (file tables included), so a debugger pays for the compile units it
+ * actually looks at. `sectionAt` maps offsets of relocated DW_LNE_set_address operands to
+ * section indices (relocatable objects). Corrupt units are skipped when their length is
+ * readable, and reported in `tables.errors`.
  */
+export class LineTableReader {
+  readonly tables: LineTables;
+  private readonly programs: UnitProgram[] = [];
+  private readonly unitByOffset = new Map<number, number>();
+
+  constructor(
+    private readonly debugLine: Buffer,
+    private readonly sectionAt: Map<number, number>,
+    compUnits: CompUnitInfo[],
+    strs: StringSections,
+  ) {
+    const cuByStmtList = new Map<number, CompUnitInfo>();
+    for (const cu of compUnits) if (cu.stmtList !== undefined) cuByStmtList.set(cu.stmtList, cu);
+    const out: LineTables = { rows: new LineRows(Math.min(debugLine.length, 1 << 16)), sequences: [], files: [], units: [], errors: [] };
+    this.tables = out;
+    const fileIds = new Map<string, number>();
+    const fileId = (p: string): number => {
+      let id = fileIds.get(p);
+      if (id === undefined) {
+        id = out.files.length;
+        out.files.push(p);
+        fileIds.set(p, id);
+      }
+      return id;
+    };
+
+    let at = 0;
+    while (at < debugLine.length) {
+      const r = new ByteReader(debugLine, at, debugLine.length, '.debug_line');
+      let h: LineHeader;
+      try {
+        h = readHeader(r, at, strs);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        out.errors.push(e.message);
+        break; // without a trustworthy length the next unit cannot be found
+      }
+      const cu = cuByStmtList.get(at);
+      const compDir = cu?.compDir ?? (h.version >= 5 ? h.dirs[0] : undefined);
+      const resolveDir = (i: number): string | undefined => {
+        if (h.version < 5 && i === 0) return compDir;
+        const d = h.dirs[i];
+        if (d === undefined) return compDir;
+        return isAbsolutePath(d) ? d : joinPath(compDir, d);
+      };
+      const resolveFile = (f: RawFileEntry): number => fileId(joinPath(resolveDir(f.dir), f.name));
+      const primary = h.version >= 5 ? h.files[0]?.name : h.files[1]?.name;
+      const fileIdOf: number[] = h.files.map((f) => (f.name === '' ? -1 : resolveFile(f)));
+      this.unitByOffset.set(at, out.units.length);
+      out.units.push({ offset: at, version: h.version, name: cu?.name ?? primary ?? '', compDir, fileIds: [...new Set(fileIdOf.filter((x) => x >= 0))], rowStart: 0, rowEnd: 0 });
+      this.programs.push({ header: h, fileIdOf, resolveFile, decoded: false });
+      at = h.end;
+    }
+  }
+
+  get unitCount(): number {
+    return this.programs.length;
+  }
+
+  /** Unit whose line program starts at `offset` in .debug_line (a CU's DW_AT_stmt_list). */
+  unitAtOffset(offset: number): number | undefined {
+    return this.unitByOffset.get(offset);
+  }
+
+  /** Whether the unit's program is non-empty (it may have rows). */
+  hasProgram(unit: number): boolean {
+    const h = this.programs[unit].header;
+    return h.end > h.programStart;
+  }
+
+  isDecoded(unit: number): boolean {
+    return this.programs[unit].decoded;
+  }
+
+  /** Decodes one unit's rows into `tables`; false when it was decoded already. */
+  decode(unit: number): boolean {
+    const p = this.programs[unit];
+    if (!p || p.decoded) return false;
+    p.decoded = true;
+    // A program emits at most one row per byte: reserve that much once instead of growing.
+    this.tables.rows.reserve(this.tables.rows.count + (p.header.end - p.header.programStart) + 1);
+    const u = this.tables.units[unit];
+    u.rowStart = this.tables.rows.count;
+    try {
+      runProgram(this.debugLine, p.header, unit, p.fileIdOf, p.resolveFile, this.sectionAt, this.tables);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      this.tables.errors.push(e.message);
+    } finally {
+      u.rowEnd = this.tables.rows.count;
+    }
+    return true;
+  }
+
+  decodeAll(): void {
+    for (let i = 0; i < this.programs.length; i++) this.decode(i);
+  }
+}
+
+/** Reads and decodes every line program in `debugLine` (see LineTableReader). */
 export function readLineTables(
   debugLine: Buffer,
   sectionAt: Map<number, number>,
   compUnits: CompUnitInfo[],
   strs: StringSections,
 ): LineTables {
-  const cuByStmtList = new Map<number, CompUnitInfo>();
-  for (const cu of compUnits) if (cu.stmtList !== undefined) cuByStmtList.set(cu.stmtList, cu);
-  const out: LineTables = { rows: new LineRows(debugLine.length), sequences: [], files: [], units: [], errors: [] };
-  const fileIds = new Map<string, number>();
-  const fileId = (p: string): number => {
-    let id = fileIds.get(p);
-    if (id === undefined) {
-      id = out.files.length;
-      out.files.push(p);
-      fileIds.set(p, id);
-    }
-    return id;
-  };
-
-  let at = 0;
-  while (at < debugLine.length) {
-    const r = new ByteReader(debugLine, at, debugLine.length, '.debug_line');
-    let h: LineHeader;
-    try {
-      h = readHeader(r, at, strs);
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      out.errors.push(e.message);
-      break; // without a trustworthy length the next unit cannot be found
-    }
-    const cu = cuByStmtList.get(at);
-    const compDir = cu?.compDir ?? (h.version >= 5 ? h.dirs[0] : undefined);
-    const resolveDir = (i: number): string | undefined => {
-      if (h.version < 5 && i === 0) return compDir;
-      const d = h.dirs[i];
-      if (d === undefined) return compDir;
-      return isAbsolutePath(d) ? d : joinPath(compDir, d);
-    };
-    const resolveFile = (f: RawFileEntry): number => fileId(joinPath(resolveDir(f.dir), f.name));
-    const unitIndex = out.units.length;
-    const primary = h.version >= 5 ? h.files[0]?.name : h.files[1]?.name;
-    out.units.push({ offset: at, version: h.version, name: cu?.name ?? primary ?? '', compDir });
-    const fileIdOf: number[] = h.files.map((f) => (f.name === '' ? -1 : resolveFile(f)));
-    try {
-      runProgram(debugLine, h, unitIndex, fileIdOf, (f) => resolveFile(f), sectionAt, out);
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      out.errors.push(e.message);
-    }
-    at = h.end;
-  }
-  return out;
+  const reader = new LineTableReader(debugLine, sectionAt, compUnits, strs);
+  reader.decodeAll();
+  return reader.tables;
 }
 
-/** The line-number state machine of one unit. */
+/** File id for a file-table index; unknown indices map to one "<unknown file N>" entry. */
+function fileIdFor(index: number, fileIdOf: number[], resolveFile: (f: RawFileEntry) => number): number {
+  const id = fileIdOf[index];
+  if (id !== undefined && id >= 0) return id;
+  return resolveFile({ name: `<unknown file ${index}>`, dir: 0 });
+}
+
+/**
+ * The line-number state machine of one unit. Written as one loop with the state in plain locals
+ * (no closures over it, which would put every variable in a heap context) and the row arrays
+ * cached in locals: this loop runs once per row, millions of times, mostly before the JIT has
+ * optimised it.
+ */
 function runProgram(
   buf: Buffer,
   h: LineHeader,
@@ -274,116 +368,121 @@ function runProgram(
     addrAdvance[op] = Math.floor((op - opcodeBase) / lineRange) * minInstLength;
     lineAdvance[op] = lineBase + ((op - opcodeBase) % lineRange);
   }
-  let unknownFile = -1;
-  const fileOf = (index: number): number => {
-    const id = fileIdOf[index];
-    if (id !== undefined && id >= 0) return id;
-    if (unknownFile < 0) unknownFile = resolveFile({ name: `<unknown file ${index}>`, dir: 0 });
-    return unknownFile;
-  };
+  const constAddPc = Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
+  const end = h.end;
 
   let address = 0;
   let file = 1;
-  let fileId = -1; // resolved lazily: the initial file may not exist in an empty table
+  let fileId = fileIdFor(file, fileIdOf, resolveFile);
   let line = 1;
-  let isStmt = h.defaultIsStmt;
+  let stmtFlag = h.defaultIsStmt ? ROW_IS_STMT : 0;
   let seqFirstRow = rows.count;
   let seqSection = -1;
 
-  const emit = (endSequence: boolean): void => {
-    if (fileId < 0) fileId = fileOf(file);
-    rows.push(address, line, fileId, (isStmt ? ROW_IS_STMT : 0) | (endSequence ? ROW_END_SEQUENCE : 0));
-  };
-  const closeSequence = (): void => {
-    const endRow = rows.count - 1;
-    if (endRow >= seqFirstRow) {
-      out.sequences.push({ start: rows.address[seqFirstRow], end: rows.address[endRow], firstRow: seqFirstRow, endRow, sectionIndex: seqSection, unit });
-    }
-    seqFirstRow = rows.count;
-    seqSection = -1;
-  };
+  // The caller reserved a row per program byte (every row costs at least one opcode byte), so
+  // no capacity checks are needed here.
+  if (rows.address.length < rows.count + (end - r.pos) + 1) rows.reserve(rows.count + (end - r.pos) + 1);
+  let pos = r.pos;
+  let n = rows.count;
+  const aArr = rows.address;
+  const lArr = rows.line;
+  const fArr = rows.file;
+  const gArr = rows.flags;
 
-  const end = r.end;
-  while (r.pos < end) {
-    const op = buf[r.pos++];
-    if (op >= opcodeBase) {
-      // Hot path, written out: one row per special opcode.
-      address += addrAdvance[op];
-      line += lineAdvance[op];
-      if (fileId < 0) fileId = fileOf(file);
-      if (rows.count === rows.address.length) rows.grow();
-      const i = rows.count++;
-      rows.address[i] = address;
-      rows.line[i] = line;
-      rows.file[i] = fileId;
-      rows.flags[i] = isStmt ? ROW_IS_STMT : 0;
-      continue;
-    }
-    switch (op) {
-      case 0: {
-        const len = r.uleb('extended opcode length');
-        if (len === 0) break;
-        r.need(len, 'extended opcode');
-        const next = r.pos + len;
-        const sub = r.u8('extended opcode');
-        if (sub === DW_LNE.end_sequence) {
-          emit(true);
-          closeSequence();
-          address = 0;
-          file = 1;
-          fileId = -1;
-          line = 1;
-          isStmt = h.defaultIsStmt;
-        } else if (sub === DW_LNE.set_address) {
-          const operandAt = r.pos;
-          address = r.address(len - 1, 'DW_LNE_set_address operand');
-          const sec = sectionAt.get(operandAt);
-          if (sec !== undefined) seqSection = sec;
-        } else if (sub === DW_LNE.define_file) {
-          const name = r.cstring('DW_LNE_define_file name');
-          const dir = r.uleb('directory index');
-          fileIdOf.push(resolveFile({ name, dir }));
-          fileId = -1;
+  try {
+    while (pos < end) {
+      const op = buf[pos++];
+      if (op >= opcodeBase) {
+        address += addrAdvance[op];
+        line += lineAdvance[op];
+        aArr[n] = address;
+        lArr[n] = line;
+        fArr[n] = fileId;
+        gArr[n] = stmtFlag;
+        n++;
+        continue;
+      }
+      if (op === DW_LNS.copy) {
+        aArr[n] = address;
+        lArr[n] = line;
+        fArr[n] = fileId;
+        gArr[n] = stmtFlag;
+        n++;
+        continue;
+      }
+      r.pos = pos;
+      switch (op) {
+        case 0: {
+          const len = r.uleb('extended opcode length');
+          if (len === 0) break;
+          r.need(len, 'extended opcode');
+          const next = r.pos + len;
+          const sub = r.u8('extended opcode');
+          if (sub === DW_LNE.end_sequence) {
+            aArr[n] = address;
+            lArr[n] = line;
+            fArr[n] = fileId;
+            gArr[n] = ROW_END_SEQUENCE;
+            n++;
+            out.sequences.push({ start: aArr[seqFirstRow], end: address, firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
+            seqFirstRow = n;
+            seqSection = -1;
+            address = 0;
+            file = 1;
+            fileId = fileIdFor(file, fileIdOf, resolveFile);
+            line = 1;
+            stmtFlag = h.defaultIsStmt ? ROW_IS_STMT : 0;
+          } else if (sub === DW_LNE.set_address) {
+            const operandAt = r.pos;
+            address = r.address(len - 1, 'DW_LNE_set_address operand');
+            const sec = sectionAt.get(operandAt);
+            if (sec !== undefined) seqSection = sec;
+          } else if (sub === DW_LNE.define_file) {
+            const name = r.cstring('DW_LNE_define_file name');
+            const dir = r.uleb('directory index');
+            fileIdOf.push(resolveFile({ name, dir }));
+            fileId = fileIdFor(file, fileIdOf, resolveFile);
+          }
+          r.pos = next; // also skips set_discriminator and unknown extended opcodes
+          break;
         }
-        r.pos = next; // also skips set_discriminator and unknown extended opcodes
-        break;
+        case DW_LNS.advance_pc:
+          address += r.uleb('advance_pc operand') * minInstLength;
+          break;
+        case DW_LNS.advance_line:
+          line += r.sleb('advance_line operand');
+          break;
+        case DW_LNS.set_file:
+          file = r.uleb('set_file operand');
+          fileId = fileIdFor(file, fileIdOf, resolveFile);
+          break;
+        case DW_LNS.negate_stmt:
+          stmtFlag ^= ROW_IS_STMT;
+          break;
+        case DW_LNS.const_add_pc:
+          address += constAddPc;
+          break;
+        case DW_LNS.fixed_advance_pc:
+          address += r.u16('fixed_advance_pc operand');
+          break;
+        case DW_LNS.set_basic_block:
+        case DW_LNS.set_prologue_end:
+        case DW_LNS.set_epilogue_begin:
+          break;
+        default: {
+          // set_column, set_isa and opcodes this reader does not know: skip their ULEB operands.
+          const count = h.standardOpcodeLengths[op] ?? 0;
+          for (let i = 0; i < count; i++) r.uleb('standard opcode operand');
+        }
       }
-      case DW_LNS.copy:
-        emit(false);
-        break;
-      case DW_LNS.advance_pc:
-        address += r.uleb('advance_pc operand') * minInstLength;
-        break;
-      case DW_LNS.advance_line:
-        line += r.sleb('advance_line operand');
-        break;
-      case DW_LNS.set_file:
-        file = r.uleb('set_file operand');
-        fileId = -1;
-        break;
-      case DW_LNS.negate_stmt:
-        isStmt = !isStmt;
-        break;
-      case DW_LNS.const_add_pc:
-        address += Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
-        break;
-      case DW_LNS.fixed_advance_pc:
-        address += r.u16('fixed_advance_pc operand');
-        break;
-      case DW_LNS.set_basic_block:
-      case DW_LNS.set_prologue_end:
-      case DW_LNS.set_epilogue_begin:
-        break;
-      default: {
-        // set_column, set_isa and opcodes this reader does not know: skip their ULEB operands.
-        const n = h.standardOpcodeLengths[op] ?? 0;
-        for (let i = 0; i < n; i++) r.uleb('standard opcode operand');
-      }
+      pos = r.pos;
     }
+  } finally {
+    rows.count = n; // rows of a unit cut short by corrupt data stay, outside any sequence
   }
-  if (rows.count > seqFirstRow) {
+  if (n > seqFirstRow) {
     // A program that stops without DW_LNE_end_sequence: keep its rows, as a sequence ending at the last row.
     out.errors.push(`.debug_line: unit at 0x${h.programStart.toString(16)} ends without DW_LNE_end_sequence`);
-    closeSequence();
+    out.sequences.push({ start: rows.address[seqFirstRow], end: rows.address[n - 1], firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
   }
 }

@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs';
 import * as posixPath from 'node:path/posix';
 import { FormatError } from './byteReader';
-import { LineTables, ROW_END_SEQUENCE, ROW_IS_STMT } from './dwarfLineTable';
-import { readElfLineTables } from './elfLineTables';
+import { LineRows, LineTables, ROW_END_SEQUENCE, ROW_IS_STMT } from './dwarfLineTable';
+import { ElfLineInfo, openElfLineTables } from './elfLineTables';
 import { addressKeyToBigInt, bigIntToAddressKey, ElfFile, ElfSection, ElfSymbol, SHF, SHN, SHT, STB, STT } from './elfFile';
 
 export { FormatError };
@@ -95,13 +95,16 @@ export class ProgramSymbols {
   private readonly elf: ElfFile;
   private readonly allocSections: ElfSection[];
   private readonly lines: LineTables;
+  private readonly lineInfo: ElfLineInfo;
+  /** How many of `lines.errors` have been copied into `warnings`. */
+  private errorsSeen = 0;
   private elfSymbolsCache?: ElfSymbol[];
   private symbolsBySection?: Map<number, IndexedSymbol[]>;
   private symbolsByName?: Map<string, IndexedSymbol>;
   private seqOrder?: Int32Array;
   private seqStartSorted?: Float64Array;
   private seqMaxEnd?: Float64Array;
-  private lineIndex?: { fileStart: Int32Array; line: Uint32Array; row: Uint32Array };
+  private readonly fileLineCache = new Map<number, { line: Uint32Array; row: Uint32Array }>();
   private seqSections?: ElfSection[][];
 
   /** Reads and indexes an ELF file. Throws FormatError (with the path) for unusable files. */
@@ -124,9 +127,52 @@ export class ProgramSymbols {
     this.isRelocatable = this.elf.isRelocatable;
     this.allocSections = this.elf.sections.filter((s) => (s.flags & SHF.ALLOC) !== 0 && s.size > 0);
     this.sections = this.allocSections.map((s) => ({ name: s.name, address: this.toAddress(s.address), size: s.size }));
-    this.lines = readElfLineTables(this.elf);
-    this.warnings.push(...this.lines.errors);
-    this.hasLineInfo = this.lines.rows.count > 0;
+    this.lineInfo = openElfLineTables(this.elf);
+    const reader = this.lineInfo.reader;
+    this.lines = reader?.tables ?? { rows: new LineRows(), sequences: [], files: [], units: [], errors: [] };
+    this.warnings.push(...this.lineInfo.errors.map((e) => this.withPath(e)));
+    this.syncWarnings();
+    this.hasLineInfo = !!reader && Array.from({ length: reader.unitCount }, (_, u) => reader.hasProgram(u)).some((x) => x);
+    // Where sections share addresses in a linked file, telling them apart needs every sequence
+    // (resolveSequenceSections), so decode everything now; otherwise units are decoded on demand.
+    if (reader && !this.isRelocatable && this.hasOverlappingSections()) this.decodeUnits(Array.from({ length: reader.unitCount }, (_, u) => u));
+  }
+
+  private withPath(e: string): string {
+    return e.startsWith(this.path) ? e : `${this.path}: ${e}`;
+  }
+
+  private syncWarnings(): void {
+    const errs = this.lines.errors;
+    for (; this.errorsSeen < errs.length; this.errorsSeen++) this.warnings.push(this.withPath(errs[this.errorsSeen]));
+  }
+
+  private hasOverlappingSections(): boolean {
+    const secs = [...this.allocSections].sort((a, b) => a.address - b.address);
+    for (let i = 1; i < secs.length; i++) if (secs[i].address < secs[i - 1].address + secs[i - 1].size) return true;
+    return false;
+  }
+
+  /** Decodes the given line units if needed; indexes over decoded rows are rebuilt when any was new. */
+  private decodeUnits(units: Iterable<number>): void {
+    const reader = this.lineInfo.reader;
+    if (!reader) return;
+    let changed = false;
+    for (const u of units) if (reader.decode(u)) changed = true;
+    if (!changed) return;
+    this.syncWarnings();
+    this.seqOrder = undefined;
+    this.seqStartSorted = undefined;
+    this.seqMaxEnd = undefined;
+    this.seqSections = undefined;
+    this.fileLineCache.clear();
+  }
+
+  /** Line units that may have rows for `key`: those whose address ranges contain it, plus those without ranges. */
+  private unitsForAddress(key: number): number[] {
+    const out = new Set(this.lineInfo.unitsWithoutRanges);
+    for (const r of this.lineInfo.ranges) if (key >= r.start && key < r.end) out.add(r.unit);
+    return [...out];
   }
 
   /** The symbol table, read on first use; a corrupt one becomes a warning and no symbols. */
@@ -255,6 +301,7 @@ export class ProgramSymbols {
 
   /** Resolved paths of all source files that have line rows. */
   sourceFiles(): string[] {
+    if (this.lineInfo.reader) this.decodeUnits(Array.from({ length: this.lineInfo.reader.unitCount }, (_, u) => u));
     const used = new Set<number>();
     const rows = this.lines.rows;
     for (let i = 0; i < rows.count; i++) used.add(rows.file[i]);
@@ -344,8 +391,10 @@ export class ProgramSymbols {
 
   /** Source line of the row covering `addr` (gdb's choice: the last is_stmt row at the nearest address at or below). */
   lineForAddress(addr: bigint, section?: string): SourceLocation | undefined {
-    if (!this.seqOrder) this.buildSequenceIndex();
+    if (!this.hasLineInfo) return undefined;
     const key = this.toKey(addr);
+    this.decodeUnits(this.unitsForAddress(key));
+    if (!this.seqOrder) this.buildSequenceIndex();
     const seqs = this.lines.sequences;
     const rows = this.lines.rows;
     const wanted = section !== undefined ? this.sectionNamed(section) : undefined;
@@ -379,43 +428,34 @@ export class ProgramSymbols {
     return { path: this.lines.files[rows.file[bestRow]], line: rows.line[bestRow] };
   }
 
-  /** Breakpoint candidates (is_stmt rows that are not sequence ends) ordered by (file, line):
-   *  two stable counting sorts, linear in the rows — a comparator sort was most of the cost. */
-  private buildLineIndex(): void {
+  /** Breakpoint candidates of one file (is_stmt rows that are not sequence ends), ordered by
+   *  line then row, with their lines: one pass over the rows of the units that name the file,
+   *  built when the file is first asked about. */
+  private fileLines(f: number): { line: Uint32Array; row: Uint32Array } {
+    let cached = this.fileLineCache.get(f);
+    if (cached) return cached;
     const rows = this.lines.rows;
-    const nFiles = this.lines.files.length;
-    let n = 0;
-    let maxLine = 0;
-    for (let i = 0; i < rows.count; i++) {
-      if ((rows.flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) {
-        n++;
-        if (rows.line[i] > maxLine) maxLine = rows.line[i];
+    const flags = rows.flags;
+    const files = rows.file;
+    const lines = rows.line;
+    const units = this.lines.units.filter((u) => u.fileIds.includes(f));
+    let row = new Uint32Array(units.reduce((t, u) => t + (u.rowEnd - u.rowStart), 0));
+    let k = 0;
+    for (const u of units) {
+      for (let i = u.rowStart; i < u.rowEnd; i++) {
+        if (files[i] === f && (flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) row[k++] = i;
       }
     }
-    const picked = new Uint32Array(n);
-    for (let i = 0, k = 0; i < rows.count; i++) {
-      if ((rows.flags[i] & (ROW_IS_STMT | ROW_END_SEQUENCE)) === ROW_IS_STMT) picked[k++] = i;
-    }
-    let byLine: Uint32Array;
-    if (maxLine <= 4 * n + (1 << 20)) {
-      const count = new Uint32Array(maxLine + 2);
-      for (let k = 0; k < n; k++) count[rows.line[picked[k]] + 1]++;
-      for (let l = 0; l <= maxLine; l++) count[l + 1] += count[l];
-      byLine = new Uint32Array(n);
-      for (let k = 0; k < n; k++) byLine[count[rows.line[picked[k]]]++] = picked[k];
-    } else {
-      // Absurd line numbers (corrupt tables): a comparison sort instead of a huge count array.
-      byLine = picked.slice().sort((x, y) => rows.line[x] - rows.line[y] || x - y);
-    }
-    const fileStart = new Int32Array(nFiles + 1);
-    for (let k = 0; k < n; k++) fileStart[rows.file[byLine[k]] + 1]++;
-    for (let f = 0; f < nFiles; f++) fileStart[f + 1] += fileStart[f];
-    const fill = fileStart.slice(0, nFiles);
-    const idx = new Uint32Array(n);
-    for (let k = 0; k < n; k++) idx[fill[rows.file[byLine[k]]]++] = byLine[k];
-    const line = new Uint32Array(n);
-    for (let k = 0; k < n; k++) line[k] = rows.line[idx[k]];
-    this.lineIndex = { fileStart, line, row: idx };
+    row = row.subarray(0, k);
+    let sorted = true;
+    for (let j = 1; j < k && sorted; j++) sorted = lines[row[j - 1]] <= lines[row[j]];
+    // Assembly sources are usually already in line order; compiled code is not.
+    if (!sorted) row = row.slice().sort((x, y) => lines[x] - lines[y] || x - y);
+    const line = new Uint32Array(k);
+    for (let j = 0; j < k; j++) line[j] = lines[row[j]];
+    cached = { line, row };
+    this.fileLineCache.set(f, cached);
+    return cached;
   }
 
   /** Index of the sequence holding row `r` (sequences are stored in row order), or -1. */
@@ -471,24 +511,23 @@ export class ProgramSymbols {
    */
   addressesForLine(file: string, line: number): LineAddress[] {
     if (!this.hasLineInfo) return [];
-    if (!this.lineIndex) this.buildLineIndex();
-    const { fileStart, line: lines, row: rowIdx } = this.lineIndex!;
-    const rows = this.lines.rows;
     const ids = this.matchFiles(file);
+    if (ids.length === 0) return [];
+    const wanted = new Set(ids);
+    this.decodeUnits(this.lines.units.flatMap((u, i) => (u.fileIds.some((f) => wanted.has(f)) ? [i] : [])));
+    const rows = this.lines.rows;
     // The nearest line with code across the matching files.
     let target = Infinity;
     for (const f of ids) {
-      const lo = fileStart[f];
-      const hi = fileStart[f + 1];
-      const k = lastAtOrBelow(lines, lo, hi, line - 1) + 1;
-      if (k < hi && lines[k] < target) target = lines[k];
+      const { line: lines } = this.fileLines(f);
+      const k = lastAtOrBelow(lines, 0, lines.length, line - 1) + 1;
+      if (k < lines.length && lines[k] < target) target = lines[k];
     }
     if (target === Infinity) return [];
     const bySequence = new Map<number, number>();
     for (const f of ids) {
-      const lo = fileStart[f];
-      const hi = fileStart[f + 1];
-      for (let k = lastAtOrBelow(lines, lo, hi, target - 1) + 1; k < hi && lines[k] === target; k++) {
+      const { line: lines, row: rowIdx } = this.fileLines(f);
+      for (let k = lastAtOrBelow(lines, 0, lines.length, target - 1) + 1; k < lines.length && lines[k] === target; k++) {
         const r = rowIdx[k];
         const s = this.sequenceOfRow(r);
         const prev = bySequence.get(s);
