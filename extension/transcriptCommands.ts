@@ -4,8 +4,10 @@
  *   `bootdbg.transcript.redactNames` setting, CHAP names) replaced, next to the file or via Save As.
  * - "BootDbg: Show iSCSI Boot Report" opens the report of the active transcript as a markdown
  *   preview of a virtual document that follows the transcript as it is edited.
- * - `getLiveBootReport()` is the report of the running KD session: the debug-session code feeds it
- *   DbgPrint text as it arrives (`addText`), `show()` opens its preview.
+ * - `getLiveBootReport()` is the report of the running KD session. A debug-adapter tracker on
+ *   `windows-kd` sessions feeds it the DbgPrint text (DAP `output` events, category `stdout`) as it
+ *   arrives; "BootDbg: Show iSCSI Boot Report (live session)" opens its preview. Other code may
+ *   also feed it (`addText`/`addLines`).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -147,6 +149,15 @@ async function shareTranscript(): Promise<void> {
   void vscode.window.showInformationMessage(`BootDbg: wrote ${path.basename(target.fsPath)} with ${what} redacted. Check it before posting.`);
 }
 
+/** The DbgPrint text of a DAP message, if it is a target-output event. */
+export function dbgPrintText(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const m = message as { type?: unknown; event?: unknown; body?: { category?: unknown; output?: unknown } };
+  if (m.type !== 'event' || m.event !== 'output' || !m.body) return undefined;
+  if (m.body.category !== 'stdout' || typeof m.body.output !== 'string') return undefined;
+  return m.body.output;
+}
+
 async function showBootReport(): Promise<void> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc) {
@@ -156,8 +167,13 @@ async function showBootReport(): Promise<void> {
   await vscode.commands.executeCommand('markdown.showPreviewToSide', reportUriFor(doc.uri));
 }
 
-/** Registers the transcript commands and the report documents. Call once from activate(). */
+let registered = false;
+
+/** Registers the transcript commands and the report documents. Call from activate() (a second call is ignored). */
 export function registerTranscriptCommands(context: vscode.ExtensionContext): void {
+  if (registered) return;
+  registered = true;
+  context.subscriptions.push({ dispose: () => (registered = false) });
   const provider = new ReportProvider(liveReport);
   liveReport.onChange = () => provider.refreshLive();
   context.subscriptions.push(
@@ -167,5 +183,18 @@ export function registerTranscriptCommands(context: vscode.ExtensionContext): vo
     vscode.workspace.onDidChangeTextDocument((e) => provider.refreshFor(e.document.uri)),
     vscode.commands.registerCommand('bootdbg.shareTranscript', shareTranscript),
     vscode.commands.registerCommand('bootdbg.showBootReport', showBootReport),
+    vscode.commands.registerCommand('bootdbg.showLiveBootReport', () => liveReport.show()),
+    vscode.debug.registerDebugAdapterTrackerFactory('windows-kd', {
+      createDebugAdapterTracker(): vscode.DebugAdapterTracker {
+        // Each KD session starts with an empty report; it follows the target's DbgPrint output.
+        liveReport.reset();
+        return {
+          onDidSendMessage(message: unknown): void {
+            const text = dbgPrintText(message);
+            if (text !== undefined) liveReport.addText(text);
+          },
+        };
+      },
+    }),
   );
 }
