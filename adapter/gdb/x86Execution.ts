@@ -106,6 +106,8 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   private readonly stepTimeoutMs: number;
   private busy: Promise<unknown> = Promise.resolve();
   private readonly hooks = new Map<number, StopHook>();
+  /** Step-out walk in progress: 'stepping' between single steps, 'continuing' over a call. */
+  private loopMode: 'none' | 'stepping' | 'continuing' = 'none';
   private nextHookOwner = -100;
 
   constructor(readonly client: RspClient, readonly registerDefs: RegisterDef[], private readonly opts: MachineOptions) {
@@ -306,6 +308,11 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       return;
     }
     await this.exclusive(async () => {
+      // The state may have changed while waiting for the lock (e.g. a step-out walk ended).
+      if (this.stateValue !== 'running') {
+        if (this.stateValue === 'stopped') await fn();
+        return;
+      }
       const halted = new Promise<StopReply>((resolve) => (this.internalHalt = resolve));
       this.client.interrupt();
       const stop = await Promise.race([halted, delay(3000).then(() => undefined)]);
@@ -379,10 +386,92 @@ export class X86Machine extends EventEmitter<MachineEvents> {
     let frame: ShadowFrame | undefined = this.callStack[0];
     if (!frame) frame = await this.exclusive(() => this.frameAtEntry(snap));
     if (!frame) {
-      throw new RspError('step out: the caller of this code is unknown (step into the call, or stop at the function entry, to let the debugger see the return address)');
+      // Caller unknown: step (over calls) until this code returns.
+      this.requireStopped('step out');
+      this.stateValue = 'running';
+      this.emit('running');
+      void this.exclusive(() => this.stepUntilReturn()).catch((err) => {
+        this.log(`step out failed: ${(err as Error).message}`);
+        if (this.stateValue !== 'exited' && this.snap) {
+          this.emitStop({ reason: 'step', snapshot: this.snap, hitIds: [], notes: [`step out stopped: ${(err as Error).message}`] });
+        }
+      });
+      return;
     }
     const f = frame;
     await this.runTo(f.returnLinear, (s) => this.spOf(s) > f.spAtCall);
+  }
+
+  /** Longest instruction walk of a step out whose caller is unknown (~10-20 s). */
+  static readonly STEP_OUT_LIMIT = 20000;
+
+  /** Single-steps, stepping over calls/ints, until a ret/lret/iret at this level has executed. */
+  private async stepUntilReturn(): Promise<void> {
+    this.pauseRequested = false;
+    this.loopMode = 'stepping';
+    try {
+      for (let i = 0; i < X86Machine.STEP_OUT_LIMIT; i++) {
+        const snap = this.snap!;
+        if (this.pauseRequested) {
+          this.pauseRequested = false;
+          this.emitStop({ reason: 'pause', snapshot: snap, hitIds: [], notes: [] });
+          return;
+        }
+        const insn = await this.decodeAt(snap);
+        let stop: StopReply;
+        if (insn && (insn.flow === 'call' || insn.flow === 'int')) {
+          stop = await this.continueOverUnlocked(snap.linearPc + BigInt(insn.length));
+        } else {
+          stop = (await this.rawStep()).stop;
+        }
+        if (this.exitedBy(stop)) return;
+        const after = await this.refresh();
+        const userHere = this.ownersAt('sw', after.linearPc).some((id) => id >= 0);
+        if (stop.watch || userHere || (stop.kind === 'signal' && stop.code === 2)) {
+          this.pauseRequested = false;
+          this.emitStop(this.classify(stop, after, stop.code === 2 ? 'pause' : 'breakpoint', []));
+          return;
+        }
+        if (insn && (insn.flow === 'ret' || insn.flow === 'iret')) {
+          this.shadow = this.shadow.filter((f) => this.spOf(after) <= f.spAtCall);
+          this.emitStop({ reason: 'step', snapshot: after, hitIds: [], notes: [] });
+          return;
+        }
+      }
+      this.emitStop({ reason: 'step', snapshot: this.snap!, hitIds: [], notes: [`step out gave up after ${X86Machine.STEP_OUT_LIMIT} instructions without a return`] });
+    } finally {
+      this.loopMode = 'none';
+    }
+  }
+
+  /** Inside an exclusive operation: run over a call to `next` (temporary breakpoint), lifting a
+   *  breakpoint at the PC first. Returns the stop (the temporary one, or whatever came first). */
+  private async continueOverUnlocked(next: bigint): Promise<StopReply> {
+    const pc = this.snap?.linearPc;
+    const lifted = [...this.bps.values()].filter((p) => p.kind === 'sw' && p.inserted && p.address === pc);
+    for (const p of lifted) {
+      await this.client.removeBreakpoint(0, p.address, 1);
+      p.inserted = false;
+    }
+    const temp = this.physical(TEMP_OWNER, 'sw', next, 1);
+    if (!temp.inserted) await this.insert(temp);
+    try {
+      this.loopMode = 'continuing';
+      await this.client.resume('c');
+      const stop = await this.client.waitForStop(2 ** 31 - 1);
+      if (!stop) throw new RspError('no stop while running over a call');
+      return stop;
+    } finally {
+      this.loopMode = 'stepping';
+      if (!this.client.closed) {
+        temp.owners.delete(TEMP_OWNER);
+        if (temp.owners.size === 0) {
+          this.bps.delete(this.key('sw', next, 1));
+          await this.client.removeBreakpoint(0, next, 1).catch(() => undefined);
+        }
+        for (const p of lifted) await this.insert(p);
+      }
+    }
   }
 
   /** Run to an address (temporary breakpoint), e.g. for step over/out and run-to-cursor. */
@@ -493,7 +582,8 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   async pause(): Promise<void> {
     if (this.stateValue !== 'running') return;
     this.pauseRequested = true;
-    this.client.interrupt();
+    // A step-out walk checks the flag between steps; 0x03 there could hit a step in flight.
+    if (this.loopMode !== 'stepping') this.client.interrupt();
   }
 
   private exitedBy(stop: StopReply): boolean {

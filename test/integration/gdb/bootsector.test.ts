@@ -249,3 +249,54 @@ for (const [what, bytes, expectLinear] of [
     }
   });
 }
+
+test('breakpoints set while the CPU runs are inserted (quiet pause, insert, resume) and hit', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('go');
+  try {
+    await h.target.continue();
+    await new Promise((r) => setTimeout(r, 200)); // spinning on `jmp spin` now
+    const [bp] = await h.target.setInstructionBreakpoints([{ address: bs.linear('spin') }]);
+    assert.equal(bp.verified, true);
+    const s = await h.nextStop();
+    assert.equal(s.reason, 'instruction breakpoint');
+    assert.deepEqual(s.hitBreakpointIds, [bp.id]);
+    assert.equal((await pc(h)).address, bs.linear('spin'));
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('restart: system_reset stops at the reset vector again, breakpoints kept', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('spin');
+  try {
+    const [bp] = await h.target.setInstructionBreakpoints([{ address: bs.linear('loop1') }]);
+    await h.target.restart!();
+    const s = await h.nextStop();
+    assert.equal(s.reason, 'entry');
+    assert.equal((await pc(h)).address, 0xfffffff0n);
+    await h.target.continue();
+    const again = await h.nextStop(30000);
+    assert.deepEqual(again.hitBreakpointIds, [bp.id]);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('step out from the middle of a function with an unknown caller walks to its return', { skip, timeout: 60000 }, async () => {
+  const h = await startTarget({ request: 'launch', image: bs.floppy, media: 'floppy', stopOnEntry: true });
+  try {
+    await h.target.configurationDone();
+    await h.nextStop();
+    // putc+2: after its two pushes, so [SS:SP] is not a return address.
+    await h.target.setInstructionBreakpoints([{ address: bs.linear('putc') + 2n }]);
+    await h.target.continue();
+    await h.nextStop();
+    await h.target.setInstructionBreakpoints([]);
+    assert.equal((await h.target.stackTrace(0, 5)).frames.length, 1);
+    await h.target.stepOut();
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, bs.linear('loop1') + 7n);
+  } finally {
+    await h.dispose();
+  }
+});
