@@ -696,7 +696,10 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   readMemory(address: bigint, length: number): Promise<{ data: Buffer; error?: string }> {
     return this.exclusive(async () => {
       this.requireStopped('read memory');
-      return this.client.readMemory(address, length);
+      // Linear addresses end at 4 GiB; QEMU would wrap around to 0.
+      const room = LINEAR_LIMIT - address;
+      if (room <= 0n) return { data: Buffer.alloc(0), error: 'address beyond 4 GiB' };
+      return this.client.readMemory(address, Number(room < BigInt(length) ? room : BigInt(length)));
     });
   }
 
@@ -734,6 +737,8 @@ export class X86Machine extends EventEmitter<MachineEvents> {
     return [...this.bps.values()].map((p) => ({ kind: p.kind, address: p.address, length: p.length, inserted: p.inserted, owners: [...p.owners] }));
   }
 }
+
+const LINEAR_LIMIT = 0x100000000n;
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -300,3 +300,18 @@ test('step out from the middle of a function with an unknown caller walks to its
     await h.dispose();
   }
 });
+
+test('disassembly before the PC resynchronises on instruction boundaries; reads past 4 GiB are partial', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('loop1');
+  try {
+    const dis = await h.target.disassemble(bs.linear('loop1'), -3, 6, false);
+    assert.deepEqual(dis.map((d) => Number(d.address - 0x7c00n)), [0x9, 0xb, 0xe, 0x14, 0x18, 0x1b]);
+    assert.match(dis[1].instruction, /^mov\s+\$0x7000,\s*%sp/);
+    assert.match(dis[4].instruction, /^call\s+(0x)?2e\b/);
+    const tail = await h.target.readMemory(0xfffffff8n, 16);
+    assert.equal(tail.data.length, 8);
+    assert.equal(tail.unreadableBytes, 8);
+  } finally {
+    await h.dispose();
+  }
+});
