@@ -110,6 +110,7 @@ export class SimMachine {
   writeProcessorState(offset: number, data: Buffer): number {
     const state = this.processorState();
     const n = Math.max(0, Math.min(data.length, state.length - offset));
+    if (n === 0) return 0;
     data.copy(state, offset, 0, n);
     state.copy(this.context, 0, 0, X86_CONTEXT_SIZE);
     state.copy(this.special, 0, X86_CONTEXT_SIZE);
