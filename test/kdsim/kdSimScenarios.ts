@@ -56,44 +56,74 @@ export const ISCSI_BP_SUCCESS: string[] = [
   'IscsiBP: ISCSI Boot Status 0\n',
 ];
 
-/** sanbootconf's iBFT dump (its DbgPrint formats); "Radius" is printed in two calls, as it does. */
-export const SANBOOTCONF_LINES: string[] = [
-  'iSCSI Boot Parameter Driver initialising\n',
-  'Found iBFT at 9e620 OEM ID "FENSYS" OEM table ID "iPXE"\n',
-  'Found iBFT Initiator 0:\n',
-  '  Flags = 0x3, valid, boot selected\n',
-  '  iSNS = 0.0.0.0\n',
-  '  SLP = 0.0.0.0\n',
-  '  Radius = 0.0.0.0',
-  ', 0.0.0.0\n',
-  '  Name = iqn.2010-04.org.ipxe:xpclient\n',
-  'Found iBFT NIC 0:\n',
-  '  Flags = 0x3, valid, boot selected\n',
-  '  IP = 10.0.2.15/24\n',
-  '  Origin = 3\n',
-  '  Gateway = 10.0.2.2\n',
-  '  DNS = 10.0.2.3, 0.0.0.0\n',
-  '  DHCP = 10.0.2.2\n',
-  '  VLAN = 0\n',
-  '  MAC = 52:54:00:12:34:56\n',
-  '  PCI = 00:03.0\n',
-  'Found iBFT target 0:\n',
-  '  Flags = 0x3, valid, boot selected\n',
-  '  IP = 10.0.2.2\n',
-  '  Port = 3260\n',
-  '  LUN = 0000-0001-0000-0000\n',
-  '  CHAP type = 0 (None)\n',
-  '  NIC = 0\n',
-  '  Name = iqn.2010-04.org.example:disk1\n',
-  'Found NIC with MAC 52:54:00:12:34:56 : \\Device\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\0007\n',
-  '  NetCfgInstanceId = {8E3F2A6B-5C1D-4E0F-9A7B-2C4D6E8F0A1B}\n',
-];
+/**
+ * sanbootconf's iBFT dump, in its DbgPrint formats. Some lines take several DbgPrint calls, as in the
+ * driver: "DNS = a" + ", b\n", "Radius = a" + ", b\n", and the MAC of each NIC it probes byte by byte.
+ * `matched: false` is the classic failure: Windows never shows a NIC with the iBFT's MAC (e.g. a
+ * VMware NIC in another PCI slot), so there is no "iBFT NIC 0 is …" line.
+ */
+export function sanbootconfLines(matched: boolean): string[] {
+  const mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+  const otherMac = [0x00, 0x0c, 0x29, 0x3a, 0x4b, 0x5c];
+  const probe = (m: number[], name: string): string[] => [
+    'Found NIC with MAC address',
+    ...m.map((b, i) => `${i ? ':' : ' '}${b.toString(16).padStart(2, '0')}`),
+    ` at "${name}"\n`,
+  ];
+  const iface = '\\??\\PCI#VEN_8086&DEV_100E&SUBSYS_001E8086&REV_02#3&267A616A&0&18#{ad498944-762f-11d0-8dcf-00c04fc3358c}\\{8E3F2A6B-5C1D-4E0F-9A7B-2C4D6E8F0A1B}';
+  return [
+    'iSCSI Boot Parameter Driver initialising\n',
+    'Found iBFT at 9e620 OEM ID "FENSYS" OEM table ID "iPXE"\n',
+    'Found iBFT Initiator 0:\n',
+    '  Flags = 0x3, valid, boot selected\n',
+    '  iSNS = 0.0.0.0\n',
+    '  SLP = 0.0.0.0\n',
+    '  Radius = 0.0.0.0',
+    ', 0.0.0.0\n',
+    '  Name = iqn.2010-04.org.ipxe:xpclient\n',
+    'Found iBFT NIC 0:\n',
+    '  Flags = 0x3, valid, boot selected\n',
+    '  IP = 10.0.2.15/24\n',
+    '  Origin = 3\n',
+    '  Gateway = 10.0.2.2\n',
+    '  DNS = 10.0.2.3',
+    ', 0.0.0.0\n',
+    '  DHCP = 10.0.2.2\n',
+    '  VLAN = 0000\n',
+    '  MAC = 52:54:00:12:34:56\n',
+    '  PCI = 00:03.0\n',
+    '  Hostname = xpclient\n',
+    ...(matched
+      ? [
+          ...probe(mac, iface),
+          `iBFT NIC 0 is interface "${iface}"\n`,
+          'iBFT NIC 0 is PDO 81F4A0E8\n',
+          'iBFT NIC 0 is NetCfgInstanceId "{8E3F2A6B-5C1D-4E0F-9A7B-2C4D6E8F0A1B}"\n',
+        ]
+      : probe(otherMac, iface.replace('DEV_100E', 'DEV_100F'))),
+    'Found iBFT target 0:\n',
+    '  Flags = 0x3, valid, boot selected\n',
+    '  IP = 10.0.2.2\n',
+    '  Port = 3260\n',
+    '  LUN = 0000-0000-0000-0100\n',
+    '  CHAP type = 0 (None)\n',
+    '  NIC = 0\n',
+    '  Name = iqn.2010-04.org.example:disk1\n',
+    '  CHAP name = \n',
+    '  CHAP secret = \n',
+    '  Reverse CHAP name = \n',
+    '  Reverse CHAP secret = \n',
+  ];
+}
+
+/** The successful dump (kept for callers that want the lines as data). */
+export const SANBOOTCONF_LINES: string[] = sanbootconfLines(true);
 
 function* iscsiDriverLoads(params: ScenarioParams, success: boolean): Generator<ScenarioStep> {
   if (params.loadSymbols) yield { kind: 'loadSymbols', module: 'E1000325.sys' };
   yield p('Intel(R) PRO/1000 MT Network Connection: link up, 1000 Mbps full duplex\n', 'E1000325');
   if (params.loadSymbols) yield { kind: 'loadSymbols', module: 'sanbootconf.sys' };
-  for (const l of SANBOOTCONF_LINES) yield p(l, 'sanbootconf');
+  for (const l of sanbootconfLines(success)) yield p(l, 'sanbootconf');
   if (params.loadSymbols) yield { kind: 'loadSymbols', module: 'msiscsi.sys' };
   const lines = success ? ISCSI_BP_SUCCESS : ISCSI_BP_SUCCESS.slice(0, 7);
   for (const l of lines) yield p(l, 'msiscsi');

@@ -407,3 +407,20 @@ test('hardware execute breakpoint via Dr0 + Dr7: single-step exception with Dr6.
     await done();
   }
 });
+
+test('a line assembled from many DbgPrint calls (sanbootconf prints a MAC byte by byte) is one line', async () => {
+  const { host, sim, done } = await connect({ scenario: 'iscsi-boot', loadSymbols: false });
+  try {
+    const lines: string[] = [];
+    sim.on('line', (l: string) => lines.push(l));
+    host.sendReset();
+    await host.waitFor(() => (lines.includes('IscsiBP: ISCSI Boot Status 0') ? true : undefined), 5000, 'boot status');
+    const mac = lines.find((l) => l.startsWith('Found NIC with MAC address'));
+    assert.equal(mac?.split(' at ')[0], 'Found NIC with MAC address 52:54:00:12:34:56');
+    const pieces = host.prints.filter((p) => /^[ :][0-9a-f]{2}$/.test(p));
+    assert.equal(pieces.length, 6, 'six DbgPrint packets for the six MAC bytes');
+    assert.ok(lines.includes('iBFT NIC 0 is NetCfgInstanceId "{8E3F2A6B-5C1D-4E0F-9A7B-2C4D6E8F0A1B}"'));
+  } finally {
+    await done();
+  }
+});
