@@ -406,6 +406,15 @@ export function bootLoaderKeys(doc: BootIniDocument): KeyLine[] {
   return doc.keys.filter((k) => k.section === 'bootLoader');
 }
 
+/** [boot loader] keys NTLDR reads, longest first: it compares by prefix (strnicmp). */
+const NTLDR_KEYS = ['redirectbaudrate', 'timeout', 'default', 'redirect'];
+
+/** The key NTLDR takes this line for (`Timeoutx` reads as `timeout`), or undefined. */
+export function ntldrKeyName(key: string): string | undefined {
+  const lower = key.toLowerCase();
+  return NTLDR_KEYS.find((n) => lower.startsWith(n));
+}
+
 export function findKey(doc: BootIniDocument, name: string): KeyLine | undefined {
-  return bootLoaderKeys(doc).find((k) => k.key.toLowerCase() === name);
+  return bootLoaderKeys(doc).find((k) => k.key.toLowerCase() === name) ?? bootLoaderKeys(doc).find((k) => ntldrKeyName(k.key) === name);
 }

@@ -7,7 +7,7 @@ import type { BootDbgSettings } from '../languageFeatures';
 import { parseArcPath } from './arcPath';
 import { canonicalName, debuggerState, hasSwitch, ntldrShowsDebuggerEnabled, switchValue } from './debugSwitches';
 import { closest, deleteLine, diag, insertLineAfter, DiagnosticSeverity, editDistance, lineRange, type BootIniCode, type QuickFix } from './diagnostic';
-import { bootLoaderKeys, findKey, menuEntries, SECTION_NAMES, type BootIniDocument, type KeyLine, type OsEntry, type Switch } from './parser';
+import { bootLoaderKeys, findKey, menuEntries, ntldrKeyName, SECTION_NAMES, type BootIniDocument, type KeyLine, type OsEntry, type Switch } from './parser';
 import { findSwitch, SWITCHES, type Requirement, type SwitchInfo } from './switchTable';
 
 export interface RuleContext {
@@ -156,13 +156,22 @@ const keys: Rule = {
       const lower = k.key.toLowerCase();
       const known = BOOT_LOADER_KEYS.find((x) => x.name === lower);
       if (!known) {
+        const prefixOf = ntldrKeyName(k.key);
+        if (prefixOf) {
+          out.push(
+            diag('bootini/unknown-key', Warning, k.keyRange, `NTLDR matches [boot loader] keys by prefix, so it reads "${k.key}" as ${prefixOf}=, but bootcfg and Control Panel look for the exact name and will not see it. Write ${prefixOf}.`, [
+              { title: `Change to ${prefixOf}`, edits: [{ range: k.keyRange, newText: prefixOf }], preferred: true },
+            ]),
+          );
+          continue;
+        }
         const guess = closest(lower, names, 3, 2);
         out.push(
           diag(
             'bootini/unknown-key',
             Warning,
             k.keyRange,
-            `NTLDR does not know the [boot loader] key "${k.key}" and ignores it${guess.length ? ` — did you mean "${guess[0]}"?` : ''}. Known keys: ${names.join(', ')}.`,
+            `NTLDR does not know the [boot loader] key "${k.key}" and ignores it${guess.length ? ` — did you mean "${guess[0]}"?` : '; remove the line.'} Known keys: ${names.join(', ')}.`,
             guess.map((g, i) => ({ title: `Change to ${g}`, edits: [{ range: k.keyRange, newText: g }], preferred: i === 0 })),
           ),
         );

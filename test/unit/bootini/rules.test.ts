@@ -324,6 +324,12 @@ describe('boot.ini rules', () => {
     it('a byte-order mark hides the first header', () => {
       assert.equal(withCode('\uFEFF' + xp(), 'bootini/encoding').length, 1);
     });
+    it('keys are matched by prefix like NTLDR does: timeoutx= is read as timeout=', () => {
+      const t = ini('[boot loader]', 'timeoutx=30', `default=${XP}`, '[operating systems]', `${XP}="a"`);
+      const [d] = withCode(t, 'bootini/unknown-key');
+      assert.match(msg(d), /reads "timeoutx" as timeout=/);
+      assert.equal(fixesOf(d)[0].edits[0].newText, 'timeout');
+    });
     it('unknown [boot loader] keys and invalid redirect values', () => {
       const t = ini('[boot loader]', 'timout=30', `default=${XP}`, 'redirect=COM9', 'redirectbaudrate=38400', '[operating systems]', `${XP}="a"`);
       assert.equal(withCode(t, 'bootini/unknown-key').length, 1);
