@@ -15,8 +15,11 @@ export type ScenarioStep =
   /** Executes a function once (so a breakpoint on it hits), e.g. 'nt!KeStallExecutionProcessor'. */
   | { kind: 'call'; symbol: string }
   | { kind: 'idle'; ms: number }
-  /** The machine restarts on its own (also what the Reboot API does). */
-  | { kind: 'reboot' }
+  /**
+   * The machine restarts on its own (also what the Reboot API does). `notice`: first the "going away"
+   * LoadSymbols stop (Unload, BaseOfDll = −1) that a normal shutdown sends; the host must continue it.
+   */
+  | { kind: 'reboot'; notice?: boolean }
   /** DbgPrompt: the host must answer with a GetString reply. */
   | { kind: 'prompt'; text: string; bufferSize?: number }
   /** FILE_IO CreateFile (driver replacement query); the host must answer (normally "not found"). */

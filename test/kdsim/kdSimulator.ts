@@ -444,7 +444,15 @@ export class KdSimulator extends EventEmitter {
       case 'idle':
         return [{ kind: 'idle', until: Date.now() + step.ms }];
       case 'reboot':
-        return [{ kind: 'effect', run: async () => void (this.rebootRequested = true) }];
+        return [
+          {
+            kind: 'effect',
+            run: async () => {
+              if (step.notice && !this.debuggerNotPresent) await this.goingAwayNotice();
+              this.rebootRequested = true;
+            },
+          },
+        ];
       case 'loadSymbols':
         return [{ kind: 'effect', run: () => this.loadSymbols(step.module) }];
       case 'bugcheck':
@@ -713,6 +721,15 @@ export class KdSimulator extends EventEmitter {
     if (d.kind === 'reboot') this.rebootRequested = true;
     if (d.kind === 'bugcheck') this.actions.unshift(...this.bugcheckActions(d.code, d.params, d.code !== 0xe2));
     if (d.kind === 'continue') this.traceArmed = d.trace;
+  }
+
+  /** The shutdown notice: LoadSymbols with Unload set, BaseOfDll −1, no path (kd-protocol.md §1.8). */
+  private async goingAwayNotice(): Promise<void> {
+    const pc = this.machine.reg('Eip');
+    const payload = encodeLoadSymbolsStateChange(this.common(pc), {
+      pathName: '', baseOfDll: -1, processId: 0, checksum: 0, sizeOfImage: 0, unload: true,
+    });
+    await this.enterDebugger(payload, { reason: 'shutdown-notice', pc }, this.printRetries);
   }
 
   /** Reports a stop and serves manipulate requests until Continue (KdpSendWaitContinue). */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { listenTcp } from '../../kdsim/kdSimTransports';
 import { KdSimOptions, KdSimulator } from '../../kdsim/kdSimulator';
-import { exceptionOf, TestKdHost } from './kdTestHost';
+import { exceptionOf, hostControl, hostFrame, TestKdHost } from './kdTestHost';
 
 async function connect(opts: KdSimOptions): Promise<{ host: TestKdHost; sim: KdSimulator; done: () => Promise<void> }> {
   const h = await listenTcp({ ackTimeoutMs: 100, ...opts });
@@ -420,6 +420,72 @@ test('a line assembled from many DbgPrint calls (sanbootconf prints a MAC byte b
     const pieces = host.prints.filter((p) => /^[ :][0-9a-f]{2}$/.test(p));
     assert.equal(pieces.length, 6, 'six DbgPrint packets for the six MAC bytes');
     assert.ok(lines.includes('iBFT NIC 0 is NetCfgInstanceId "{8E3F2A6B-5C1D-4E0F-9A7B-2C4D6E8F0A1B}"'));
+  } finally {
+    await done();
+  }
+});
+
+test('the target side of the id rules: an ACK with the sync bit is ignored; a request with the wrong parity is ACKed and dropped', async () => {
+  const { host, done } = await connect({ scenario: 'initial-break', loadSymbols: false, ackTimeoutMs: 60 });
+  try {
+    host.autoAck = false;
+    host.sendReset();
+    await host.waitFor(() => (host.raw.length >= 1 ? true : undefined), 3000, 'first packet');
+    assert.equal(host.raw[0].id, 0x80800800);
+    host.write(hostControl(4, 0x80800800)); // wrong: the ACK must clear bit 11
+    await host.waitFor(() => (host.raw.length >= 2 ? true : undefined), 3000, 'retransmission');
+    assert.equal(host.raw[1].id, 0x80800800, 'not acknowledged, so sent again with the same id');
+    assert.deepEqual(host.raw[1].payload, host.raw[0].payload);
+    host.write(hostControl(4, 0x80800000));
+    await host.waitFor(() => (host.raw.some((p) => p.id === 0x80800001) ? true : undefined), 3000, 'next packet');
+    host.autoAck = true;
+    host.write(hostControl(4, 0x80800001));
+    const stop = await host.waitFor(() => host.raw.find((p) => p.type === 7), 5000, 'the stop');
+    assert.equal(stop.payload.readUInt32LE(0x20), 0x80000003);
+    // After RESET both sides use 0x80800000; a request with 0x80800001 is a "duplicate": ACKed, dropped.
+    const getVersion = Buffer.alloc(56);
+    getVersion.writeUInt32LE(0x3146, 0);
+    const controlsBefore = host.controls.length;
+    host.sendReset();
+    await host.waitFor(() => (host.controls.slice(controlsBefore).some((c) => c.type === 6) ? true : undefined), 3000, 'RESET back');
+    const rawBefore = host.raw.length;
+    host.write(hostFrame(2, 0x80800001, getVersion));
+    await host.waitFor(() => (host.controls.some((c, i) => i > controlsBefore && c.type === 4 && c.id === 0x80800001) ? true : undefined), 3000, 'ACK');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(host.raw.slice(rawBefore).filter((p) => p.type === 2).length, 0, 'no reply to the dropped request');
+    host.write(hostFrame(2, 0x80800000, getVersion));
+    await host.waitFor(() => (host.raw.slice(rawBefore).some((p) => p.type === 2) ? true : undefined), 3000, 'reply with the right parity');
+  } finally {
+    await done();
+  }
+});
+
+test('reboot with the going-away notice: LoadSymbols Unload with BaseOfDll -1, continued, then RESET and a new boot', async () => {
+  const { host, sim, done } = await connect({
+    scenario: {
+      name: 'notice',
+      *steps(boot) {
+        yield { kind: 'print', text: `boot ${boot}\n` };
+        if (boot === 1) yield { kind: 'reboot', notice: true };
+        yield { kind: 'idle', ms: Infinity };
+      },
+    },
+    rebootDelayMs: 20,
+  });
+  try {
+    host.sendReset();
+    const sc = await host.nextStateChange(0);
+    assert.equal(sc.payload.readUInt32LE(0), 0x3031);
+    assert.equal(sc.payload.readBigUInt64LE(0x28), 0xffffffffffffffffn);
+    assert.equal(sc.payload[0x40], 1, 'Unload');
+    assert.equal(sc.payload.length, 0xf0, 'no path');
+    assert.equal(sim.state, 'stopped');
+    const cont = Buffer.alloc(56);
+    cont.writeUInt32LE(0x3136, 0);
+    cont.writeUInt32LE(0x10002, 0x10);
+    await host.sendData(2, cont);
+    await host.waitFor(() => (host.prints.includes('boot 2\n') ? true : undefined), 3000, 'boot 2');
+    assert.equal(sim.boot, 2);
   } finally {
     await done();
   }

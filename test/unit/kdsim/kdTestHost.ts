@@ -54,6 +54,11 @@ export class TestKdHost {
   private resetSinceSync = true;
   private lastSync: Buffer | undefined;
 
+  /** Every intact data packet as it arrived, before ACK/duplicate handling. */
+  readonly raw: HostPacket[] = [];
+  /** false: record packets but never ACK them (to test the target's side of the rules by hand). */
+  autoAck = true;
+
   constructor(
     private readonly stream: Duplex,
     private readonly retryMs = 300,
@@ -159,6 +164,11 @@ export class TestKdHost {
   }
 
   private onDataPacket(type: number, id: number, payload: Buffer): void {
+    this.raw.push({ type, id, payload });
+    if (!this.autoAck) {
+      this.wake();
+      return;
+    }
     const base = (id & ~SYNC) >>> 0;
     this.write(hostControl(4, base));
     if (id & SYNC) {
