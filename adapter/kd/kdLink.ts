@@ -116,6 +116,11 @@ export class KdLink extends EventEmitter {
     });
   }
 
+  /** Forget what we knew about the target's ids (it stopped answering): RESET before the next request. */
+  desync(): void {
+    this.hostIdKnown = false;
+  }
+
   /** Sends RESET (id 0). The target answers RESET and retransmits whatever it had pending. */
   sendReset(): void {
     this.log('-> RESET');

@@ -31,7 +31,7 @@ import {
 import { describePort, KdTransport, openKdTransport, parsePortSpec, PortSpec, TransportError } from './kdTransport';
 import { KdLink } from './kdLink';
 import { hex32, KdClient } from './kdClient';
-import { Arch, DBG_CONTINUE, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange } from './kdStructs';
+import { Arch, DBG_CONTINUE, DebugIo, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange } from './kdStructs';
 import { KdTranscript, defaultTranscriptPath } from './kdTranscript';
 import { bugcheckAnalysis, bugcheckHex, bugcheckTitle, lookupBugcheck, parseFatalSystemError } from './bugcheckCodes';
 import { KernelModule, SymbolTable, walkModuleList } from './kdSymbols';
@@ -115,6 +115,8 @@ interface StepPlan {
 }
 
 const KDBG_TAG = 0x4742444b;
+/** After `push ebp` the return address is one slot up. */
+const ptrSizeAfterPush = 4;
 
 export class KdTarget extends TargetEmitter implements Target {
   readonly kind = 'windows-kd' as const;
@@ -240,6 +242,13 @@ export class KdTarget extends TargetEmitter implements Target {
     client.on('lost', (e: Error) => this.onLinkLost(e));
     client.on('close', (e?: Error) => this.onTransportClosed(client, e));
     client.on('unsupported', (m: string) => this.console(m, 'important'));
+    client.on('prompt', (io: DebugIo) => {
+      // DbgPrompt (asserts): answered "i" (ignore) so the target goes on; shown like WinDbg does.
+      this.flushPartialLine();
+      this.transcript?.appendOutput(io.text);
+      this.note('i');
+      this.console(`${io.text}i   (answered automatically: ignore)\n`, 'important');
+    });
     link.sendReset();
     this.armResetTimer();
     if (this.connectRequested) this.armBreakIn();
@@ -309,6 +318,7 @@ export class KdTarget extends TargetEmitter implements Target {
     this.tempBreakpoint = undefined;
     this.modulesLoaded = false;
     this.debuggerData = undefined;
+    for (const m of this.symbols.modules) this.emit('moduleRemoved', this.moduleInfo(m));
     this.symbols.setModules([]);
     if (this.client) this.client.version = undefined;
     for (const bp of this.bps) bp.handle = undefined;
@@ -317,6 +327,7 @@ export class KdTarget extends TargetEmitter implements Target {
   private onLinkLost(e: Error): void {
     this.note(`The target stopped answering (${e.message}); resynchronising.`);
     this.console(`KD link: ${e.message}; sending RESET until the target answers.\n`, 'important');
+    this.link?.desync();
     this.link?.sendReset();
     this.armResetTimer();
   }
@@ -950,19 +961,46 @@ export class KdTarget extends TargetEmitter implements Target {
     const ctx = await this.getContext();
     const names = ARCH_REGS[c.arch];
     const ptr = c.arch === 'x64' ? 8 : 4;
-    const frames: { address: bigint; frameBase: bigint }[] = [{ address: this.reg(ctx, names.ip), frameBase: this.reg(ctx, names.bp) }];
+    const readPtr = (b: Buffer, off: number): bigint => (ptr === 8 ? b.readBigUInt64LE(off) : BigInt(b.readUInt32LE(off)));
+    const ip = this.reg(ctx, names.ip);
+    const frames: { address: bigint; frameBase: bigint }[] = [{ address: ip, frameBase: this.reg(ctx, names.bp) }];
     let bp = this.reg(ctx, names.bp);
+    // Stopped inside a prologue (typically a breakpoint on a function's entry): EBP still belongs
+    // to the caller, so the return address is on the stack, not at [ebp+4].
+    if (c.arch === 'x86' && max > 1) {
+      const retSlot = await this.prologueReturnSlot(ip);
+      if (retSlot !== undefined) {
+        const r = await c.readVirtual(this.reg(ctx, names.sp) + BigInt(retSlot), ptr);
+        if (!r.partial && readPtr(r.data, 0) !== 0n) frames.push({ address: readPtr(r.data, 0), frameBase: bp });
+      }
+    }
     while (frames.length < max && bp !== 0n) {
       const r = await c.readVirtual(bp, 2 * ptr);
       if (r.partial) break;
-      const next = ptr === 8 ? r.data.readBigUInt64LE(0) : BigInt(r.data.readUInt32LE(0));
-      const ret = ptr === 8 ? r.data.readBigUInt64LE(8) : BigInt(r.data.readUInt32LE(4));
+      const next = readPtr(r.data, 0);
+      const ret = readPtr(r.data, ptr);
       if (ret === 0n) break;
       frames.push({ address: ret, frameBase: next });
       if (next <= bp) break;
       bp = next;
     }
     return frames;
+  }
+
+  /**
+   * Where the return address sits relative to ESP when `ip` is inside the standard x86 prologue
+   * (`mov edi,edi` / `push ebp` / `mov ebp,esp`) of the export it belongs to; undefined otherwise.
+   */
+  private async prologueReturnSlot(ip: bigint): Promise<number | undefined> {
+    const r = await this.symbols.resolve(ip).catch(() => undefined);
+    if (!r?.symbol || r.offset > 3n) return undefined;
+    const code = this.unshadow(r.symbol.address, (await this.requireClient().readVirtual(r.symbol.address, 5)).data);
+    let at = 0;
+    if (code[0] === 0x8b && code[1] === 0xff) at = 2; // mov edi,edi (hot-patch pad)
+    const off = Number(r.offset);
+    if (off <= at) return 0; // before push ebp
+    if (code[at] === 0x55 && off === at + 1) return ptrSizeAfterPush; // after push ebp, before mov ebp,esp
+    return undefined;
   }
 
   stackTrace(startFrame: number, levels: number): Promise<{ frames: Frame[]; totalFrames?: number }> {

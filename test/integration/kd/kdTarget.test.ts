@@ -200,3 +200,38 @@ test('Unix socket: instruction breakpoint hit twice (restore-step-reinsert), sin
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('step over a call runs the callee without stopping in it', async () => {
+  const script: Scenario = {
+    name: 'step-over',
+    *steps() {
+      yield { kind: 'break' };
+      yield { kind: 'call', symbol: 'nt!DbgPrint' };
+      yield { kind: 'idle', ms: Infinity };
+    },
+  };
+  const { h, sim } = await attachTcp({ scenario: script });
+  try {
+    await h.waitFor('stopped');
+    await h.target.setFunctionBreakpoints([{ name: 'nt!DbgPrint' }]);
+    await h.target.continue();
+    assert.equal((await h.nextStop()).reason, 'function breakpoint');
+    const top = async (): Promise<string> => (await h.target.stackTrace(0, 1)).frames[0].name;
+    const seen: string[] = [];
+    let sawCall = false;
+    for (let i = 0; i < 12 && !(await top()).startsWith('nt!DbgPrint+0x13'); i++) {
+      const ip = (await h.target.stackTrace(0, 1)).frames[0].address;
+      const [insn] = await h.target.disassemble(ip, 0, 1, false);
+      if (/^call/.test(insn.instruction)) sawCall = true;
+      await h.target.stepOver('instruction');
+      assert.equal((await h.nextStop()).reason, 'step');
+      seen.push(await top());
+    }
+    assert.ok(sawCall, `stepped over a call (${seen.join(', ')})`);
+    assert.ok(seen.every((n) => n.startsWith('nt!DbgPrint')), `never stopped inside the callee: ${seen.join(', ')}`);
+    assert.equal(await top(), 'nt!DbgPrint+0x13');
+  } finally {
+    await h.dispose();
+    await sim.close();
+  }
+});
