@@ -59,6 +59,9 @@ export function node24Env(base = process.env) {
     ...base,
     PATH: `${dirname(NODE24)}${delimiter}${base.PATH ?? ''}`,
     npm_config_nodedir: NODE_PKG_DIR,
+    // node-gyp: compile each native module with every core (make -jN).
+    npm_config_jobs: 'max',
+    JOBS: 'max',
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',

@@ -212,7 +212,9 @@ export class Workbench {
       const input = this.page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible' });
       await input.fill(fileName);
-      await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+      // Enter opens the focused row: wait until the filtered list has focused our file (right after
+      // typing, the unfiltered "recently opened" list may still be shown with another file on top).
+      await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).first().waitFor({ timeout: 10000 });
       await this.page.keyboard.press('Enter');
       await this.page.locator('.tab.active', { hasText: fileName }).first().waitFor({ timeout: 20000 });
       await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
@@ -304,6 +306,96 @@ export class Workbench {
     const repl = this.page.locator('.repl');
     await repl.waitFor({ timeout: 10000 });
     return repl.locator('.monaco-list-rows').innerText();
+  }
+
+  /** Text of the active editor's visible lines. */
+  async editorText(): Promise<string> {
+    return this.page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+  }
+
+  /** Ctrl+G to a 1-based line of the active editor. */
+  async goToLine(line: number): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await waitFor(async () => ((await this.cursorLine()) === line ? true : undefined), 5000, `the cursor on line ${line}`);
+  }
+
+  /** The cursor's line, from the status bar ("Ln 12, Col 3"). */
+  async cursorLine(): Promise<number | undefined> {
+    const text = await this.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+    const m = /Ln (\d+)/.exec(text);
+    return m ? Number(m[1]) : undefined;
+  }
+
+  /** F9 on `line` of the active editor; resolves when the gutter shows a breakpoint glyph there. */
+  async toggleBreakpoint(line: number): Promise<void> {
+    await this.goToLine(line);
+    await this.page.keyboard.press('F9');
+    await waitFor(async () => ((await this.glyphLines('debug-breakpoint')).includes(line) ? true : undefined), 10000, `a breakpoint glyph on line ${line}`)
+      .catch(async (err: Error) => {
+        await this.screenshot(`failed-breakpoint-line-${line}`).catch(() => undefined);
+        throw err;
+      });
+  }
+
+  /** Lines (1-based) of the active editor whose gutter shows a codicon whose class contains `icon`. */
+  async glyphLines(icon: string): Promise<number[]> {
+    const editor = this.page.locator('.editor-instance').first();
+    const glyphs = await editor.locator(`.codicon[class*="${icon}"]`).evaluateAll((els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return r.height > 0 ? r.top + r.height / 2 : -1;
+    }));
+    const numbers = await editor.locator('.line-numbers').evaluateAll((els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
+    }));
+    return glyphs.flatMap((y) => numbers.filter((n) => y >= n.top && y < n.bottom).map((n) => n.line));
+  }
+
+  /** "Debug: Select and Start Debugging", then the launch configuration named `name`. */
+  async startDebugging(name: string): Promise<void> {
+    await this.runCommand('Debug: Select and Start Debugging');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await row.waitFor({ timeout: 10000 });
+    await row.click();
+  }
+
+  /** Wait until the debugger is paused (the debug toolbar offers Continue); shows the Run and Debug
+   *  view and returns the Call Stack's reason text (e.g. "Paused on breakpoint"). */
+  async waitForPaused(timeoutMs = 60000): Promise<string> {
+    try {
+      await this.page.locator('.debug-toolbar .codicon-debug-continue').first().waitFor({ timeout: timeoutMs });
+      await this.runCommand('View: Show Run and Debug');
+      // The Call Stack header (or the thread row) says why: "Paused on breakpoint", "Paused on entry …".
+      const state = this.page.getByText(/^Paused on /i).first();
+      await state.waitFor({ timeout: 10000 });
+      return (await state.innerText()).trim();
+    } catch (err) {
+      await this.screenshot('failed-wait-for-paused').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** 1-based line the editor marks as the top stack frame (the yellow arrow), if visible. */
+  async topStackFrameLine(): Promise<number | undefined> {
+    return (await this.glyphLines('debug-stackframe'))[0];
+  }
+
+  /** Text of the Variables view (expanded scopes only). */
+  async variablesText(): Promise<string> {
+    await this.runCommand('Run and Debug: Focus on Variables View');
+    const view = this.page.locator('.debug-variables');
+    await view.waitFor({ timeout: 10000 });
+    return view.innerText();
+  }
+
+  /** Text of every visible notification toast. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   }
 
   /** Save a PNG of the whole page as test-artifacts/<name>.png; returns its path. */

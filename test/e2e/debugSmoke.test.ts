@@ -1,0 +1,58 @@
+/**
+ * The harness can drive a debug session the way a person does: in a trusted copy of demo/, F9 on
+ * a line of prefix.S, start "Demo prefix in QEMU" (its preLaunchTask runs make), stop on entry,
+ * continue to the breakpoint (the editor marks that line as the top stack frame, the Call Stack says
+ * why, the banner the prefix wrote to port 0xE9 is in the Debug Console), stop debugging —
+ * and QEMU is gone afterwards.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEMO_DIR, copyFolder, e2eUnavailable, startE2e, waitFor, type E2eSession } from './harness';
+
+const unavailable = e2eUnavailable();
+let session: E2eSession;
+let workspace: string;
+
+before(async () => {
+  if (unavailable) return;
+  workspace = copyFolder(DEMO_DIR);
+  session = await startE2e(workspace, { trustAllFolders: true });
+}, { timeout: 180000 });
+
+after(async () => {
+  await session?.stop();
+});
+
+function qemuFor(dir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((l) => l.includes('qemu-system') && l.includes(dir));
+}
+
+test('F9 in prefix.S, start the demo launch, continue to the breakpoint, stop: no QEMU left', { skip: unavailable ?? false, timeout: 180000 }, async () => {
+  const wb = session.workbench;
+  const source = fs.readFileSync(path.join(workspace, 'prefix.S'), 'utf8').split('\n');
+  const line = source.findIndex((l) => /^\s*call\s+print_digit/.test(l)) + 1;
+  assert.ok(line > 0, 'prefix.S calls print_digit');
+
+  await wb.quickOpen('prefix.S');
+  await wb.toggleBreakpoint(line);
+  await wb.startDebugging('Demo prefix in QEMU');
+  const entry = await wb.waitForPaused(90000);
+  await wb.screenshot('debug-smoke-entry');
+  assert.match(entry, /paused/i);
+  assert.ok(qemuFor(workspace).length > 0, 'QEMU runs the workspace image');
+
+  await wb.page.keyboard.press('F5');
+  const atLine = await waitFor(async () => ((await wb.topStackFrameLine()) === line ? line : undefined), 30000, `the top stack frame on prefix.S:${line}`);
+  assert.equal(atLine, line);
+  assert.match(await wb.waitForPaused(10000), /breakpoint/i);
+  // The prefix printed its banner to port 0xE9 before the countdown: debugcon → Debug Console.
+  assert.match(await wb.debugConsoleText(), /BootDbg demo prefix: counting down/);
+  await wb.screenshot('debug-smoke-breakpoint');
+
+  await wb.page.keyboard.press('Shift+F5');
+  await waitFor(() => (qemuFor(workspace).length === 0 ? true : undefined), 15000, 'QEMU to exit after Stop');
+});
