@@ -48,6 +48,8 @@ export interface ReportNic {
   matched?: NicMatch;
   /** An explicit "not found" line from the driver. */
   notFoundLine?: number;
+  /** sanbootconf's verdict: "Successfully configured iBFT NIC n" / "Could not configure … : status". */
+  configured?: { ok: boolean; status?: string; line: number };
 }
 
 export type ChapType = 'none' | 'one-way' | 'mutual' | 'unknown';
@@ -106,6 +108,8 @@ export interface IscsiBootReport {
     missingLine?: number;
   };
   bootVia?: Located<string>;
+  /** Other SAN boot tables found instead (aBFT: AoE, sBFT: SRP): then no iBFT is expected. */
+  otherSanTables: Array<Located<string>>;
   initiator?: ReportInitiator;
   nics: ReportNic[];
   targets: ReportTarget[];
@@ -143,6 +147,7 @@ function emptyReport(firstLine = 0): IscsiBootReport {
     nics: [],
     targets: [],
     windowsNics: [],
+    otherSanTables: [],
     lineCount: 0,
     lastTextLine: -1,
     noisyLines: 0,
@@ -407,6 +412,36 @@ export class BootReportBuilder {
         n.matched[e.what] = e.value;
         n.endLine = Math.max(n.endLine, line);
         this.mark(line, `nic:${e.index}`);
+        return;
+      }
+      case 'other-san-table':
+        this.notePath('sanbootconf', line);
+        r.otherSanTables.push({ value: e.table, line });
+        this.mark(line, 'ibft');
+        return;
+      case 'nic-matched-mac': {
+        const n = [...r.nics].reverse().find((x) => x.source === 'sanbootconf' && x.mac?.value === e.mac);
+        if (!n) return; // an aBFT/sBFT NIC, or a NIC printed before its iBFT block: not ours
+        n.matched ??= { line };
+        n.matched[e.what] = e.value;
+        n.endLine = Math.max(n.endLine, line);
+        this.mark(line, `nic:${n.index}`);
+        return;
+      }
+      case 'nic-configured': {
+        const n = r.nics.find((x) => x.index === e.index && x.source === 'sanbootconf');
+        if (!n) return;
+        n.configured = { ok: e.ok, status: e.status, line };
+        n.endLine = Math.max(n.endLine, line);
+        this.mark(line, `nic:${n.index}`);
+        return;
+      }
+      case 'nic-mac-not-found': {
+        const n = [...r.nics].reverse().find((x) => x.source === 'sanbootconf' && x.mac?.value === e.mac);
+        if (!n) return;
+        n.notFoundLine ??= line;
+        n.endLine = Math.max(n.endLine, line);
+        this.mark(line, `nic:${n.index}`);
         return;
       }
       case 'nic-list-failed':

@@ -73,7 +73,10 @@ function ibftText(r: IscsiBootReport, o: MarkdownOptions): string {
     const ids = [f.oemId, f.oemTableId].filter((x) => x).map((x) => `"${md(x ?? '')}"`).join(' / ');
     return `found${where}${ids ? ` (OEM ${ids})` : ''}${at(f.line, o)}`;
   }
-  if (r.ibft.missingLine !== undefined) return `**not found**${at(r.ibft.missingLine, o)}`;
+  if (r.ibft.missingLine !== undefined) {
+    const other = r.otherSanTables.map((t) => md(t.value)).join(', ');
+    return other ? `not found; booting from ${other} instead${at(r.otherSanTables[0].line, o)}` : `**not found**${at(r.ibft.missingLine, o)}`;
+  }
   return iscsiBootAttempted(r) ? 'not reported' : 'no iSCSI boot driver output';
 }
 
@@ -139,6 +142,10 @@ export function nicMarkdown(n: ReportNic, o: MarkdownOptions = {}): string {
       row('Hostname', n.hostname ? md(n.hostname) : undefined),
       row('NIC handle', n.nicHandle ? md(n.nicHandle) : undefined),
       row('Matched to a Windows NIC', matched),
+      row(
+        'Configured by sanbootconf',
+        n.configured ? `${n.configured.ok ? 'yes' : `**no**${n.configured.status ? ` (status ${md(n.configured.status)})` : ''}`}${at(n.configured.line, o)}` : undefined,
+      ),
       row('NetCfgInstanceId', n.matched?.netCfgInstanceId ? code(n.matched.netCfgInstanceId) : undefined),
       row('Windows interface', n.matched?.interface ? code(n.matched.interface) : undefined),
       row('PDO', n.matched?.pdo ? code(n.matched.pdo) : undefined),

@@ -198,7 +198,8 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
   const out: Diagnostic[] = [];
   const arrived = bootDiskArrived(r);
 
-  if (r.ibft.missingLine !== undefined && !r.ibft.found) {
+  // "No iBFT found" is only a problem when no other SAN boot table (aBFT/sBFT) was found either.
+  if (r.ibft.missingLine !== undefined && !r.ibft.found && r.otherSanTables.length === 0) {
     out.push(
       diag(
         input,
@@ -256,7 +257,8 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
   }
 
   const failed = r.bugcheck !== undefined || r.gaveUpLine !== undefined || (r.bootStatus !== undefined && r.bootStatus.value !== 0);
-  if (iscsiBootAttempted(r) && !arrived && !failed && r.noSanBootLine === undefined && r.ibft.missingLine === undefined) {
+  const iscsi = iscsiBootAttempted(r) && (r.otherSanTables.length === 0 || r.ibft.found !== undefined);
+  if (iscsi && !arrived && !failed && r.noSanBootLine === undefined && r.ibft.missingLine === undefined) {
     const last = Math.max(0, r.lastTextLine);
     out.push(
       diag(

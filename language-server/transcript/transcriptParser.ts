@@ -66,12 +66,16 @@ export type TranscriptEvent =
   | { kind: 'driver-init'; driver: BootDriver; text: string }
   | { kind: 'ibft-found'; driver: BootDriver; address?: string; oemId?: string; oemTableId?: string }
   | { kind: 'ibft-missing'; driver: BootDriver }
+  | { kind: 'other-san-table'; table: string }
   | { kind: 'no-san-boot' }
   | { kind: 'boot-via'; label: string; via: string }
   | { kind: 'block'; block: BlockKind; index: number }
   | { kind: 'field'; key: FieldKey; value: string }
   | { kind: 'nic-seen'; mac: string; name: string }
   | { kind: 'nic-matched'; index: number; what: 'interface' | 'pdo' | 'netCfgInstanceId'; value: string }
+  | { kind: 'nic-matched-mac'; mac: string; what: 'interface' | 'pdo' | 'netCfgInstanceId'; value: string }
+  | { kind: 'nic-configured'; index: number; ok: boolean; status?: string }
+  | { kind: 'nic-mac-not-found'; mac: string }
   | { kind: 'nic-list-failed'; text: string }
   | { kind: 'ms-line' }
   | { kind: 'ms-value'; key: MsKey; value: string }
@@ -135,6 +139,16 @@ const LINE_RULES: readonly LineRule[] = [
     events: (m) => [{ kind: 'ibft-found', driver: 'sanbootconf', address: m[1], oemId: m[2], oemTableId: m[3] }],
   },
   {
+    // Newer sanbootconf: one scanner for every boot firmware table (iBFT, aBFT for AoE, sBFT for SRP).
+    source: 'sanbootconf',
+    hint: ['found acpi table'],
+    re: /\bFound ACPI table "(\w{4})" at (?:0x)?([0-9a-fA-F]+)(?: OEM ID "([^"]*)")?(?: OEM table ID "([^"]*)")?/,
+    events: (m) =>
+      m[1].toLowerCase() === 'ibft'
+        ? [{ kind: 'ibft-found', driver: 'sanbootconf', address: m[2], oemId: m[3], oemTableId: m[4] }]
+        : [{ kind: 'other-san-table', table: m[1] }],
+  },
+  {
     source: 'sanbootconf',
     hint: ['no ibft'],
     re: /^\s*No iBFT (?:found|available)/i,
@@ -171,6 +185,32 @@ const LINE_RULES: readonly LineRule[] = [
         value: m[3].trim(),
       },
     ],
+  },
+  {
+    // Newer sanbootconf names the NIC by its MAC: "NIC 52:54:00:12:34:56 is interface \"…\"".
+    source: 'sanbootconf',
+    hint: [' is interface', ' is pdo', ' is netcfginstanceid'],
+    re: new RegExp(String.raw`^\s*NIC ${MAC} is (interface|PDO|NetCfgInstanceId)\s+"?([^"]*)"?`),
+    events: (m) => [
+      {
+        kind: 'nic-matched-mac',
+        mac: normaliseMac(m[1]),
+        what: m[2] === 'PDO' ? 'pdo' : m[2] === 'interface' ? 'interface' : 'netCfgInstanceId',
+        value: m[3].trim(),
+      },
+    ],
+  },
+  {
+    source: 'sanbootconf',
+    hint: ['configure'],
+    re: /\b(Successfully configured|Could not configure) iBFT NIC (\d+)(?::\s*([0-9a-fA-Fx]+))?/,
+    events: (m) => [{ kind: 'nic-configured', index: Number(m[2]), ok: m[1].startsWith('Success'), status: m[3] }],
+  },
+  {
+    source: 'sanbootconf',
+    hint: ['not found'],
+    re: new RegExp(String.raw`\bERROR:\s*${MAC} not found`),
+    events: (m) => [{ kind: 'nic-mac-not-found', mac: normaliseMac(m[1]) }],
   },
   {
     source: 'sanbootconf',

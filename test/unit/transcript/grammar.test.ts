@@ -95,6 +95,11 @@ describe('kd-transcript grammar', () => {
     ['BootDbg transcript: windows-kd on com1', 'markup.heading.transcript-header.kd-transcript'],
     ['[01:02:03.456] iScsiBP: x', 'constant.other.timestamp.kd-transcript'],
     ['Arg1: f78a6a94, Pointer', 'constant.numeric.address.kd-transcript'],
+    ['Found ACPI table "iBFT" at 9e620 OEM ID "FENSYS"', 'markup.inserted.success.kd-transcript'],
+    ['NIC 52:54:00:12:34:56 is NetCfgInstanceId "{4DB3}"', 'markup.inserted.success.kd-transcript'],
+    ['Successfully configured iBFT NIC 0', 'markup.inserted.success.kd-transcript'],
+    ['ERROR: 00:0c:29:3a:4b:5c not found', 'invalid.illegal.error.kd-transcript'],
+    ['Could not configure iBFT NIC 0: c000000f', 'invalid.illegal.error.kd-transcript'],
   ];
   for (const [line, scope] of cases) {
     it(`${scope} on "${line}"`, () => assert.ok(scopesOn(g, line).includes(scope), scopesOn(g, line).join(', ')));

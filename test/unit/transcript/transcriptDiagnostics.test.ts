@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic, Hover } from 'vscode-languageserver-types';
 import { isolatedContext } from '../../../language-server/languageFeatures';
+import { buildReport } from '../../../language-server/transcript/iscsiBootReport';
 import { transcriptFeatures } from '../../../language-server/transcript/transcriptFeatures';
 import { fileContext, fixture, fixtureUri } from './fixtures';
 
@@ -176,5 +177,37 @@ describe('transcript hover, outline, folding', () => {
     const folds = transcriptFeatures.foldingRanges?.(doc) ?? [];
     assert.equal(folds.length, 3);
     for (const f of folds) assert.ok(f.endLine > f.startLine);
+  });
+});
+
+describe('newer sanbootconf output (one ACPI-table scanner, NICs named by MAC)', () => {
+  it('a successful boot: iBFT, NIC matched by MAC and configured, disk arrived, no diagnostics', () => {
+    const r = buildReport(fixture('sanbootconf-v2-success.kdlog'));
+    assert.equal(r.ibft.found?.address, '9e620');
+    assert.equal(r.ibft.found?.oemTableId, 'iPXE');
+    const n = r.nics[0];
+    assert.equal(n.matched?.netCfgInstanceId, '{4DB30059-46A5-4F69-B52A-C67B3DE4C8A3}');
+    assert.equal(n.matched?.pdo, '81A5EAA0');
+    assert.equal(n.configured?.ok, true);
+    assert.equal(r.targets[0].chapType, 'one-way');
+    assert.equal(r.targets[0].chapName, 'initiator1');
+    assert.equal(r.targets[0].hasChapSecret, true);
+    assert.deepEqual(diagnose('sanbootconf-v2-success.kdlog'), []);
+  });
+
+  it('"ERROR: <mac> not found" is the NIC that was not matched, at that line', () => {
+    const ds = diagnose('sanbootconf-v2-nic-not-found.kdlog');
+    assert.deepEqual(codes(ds), ['transcript/nic-not-matched']);
+    assert.equal(ds[0].range.start.line, 11);
+    const r = buildReport(fixture('sanbootconf-v2-nic-not-found.kdlog'));
+    assert.deepEqual(r.nics[0].configured, { ok: false, status: 'c000000f', line: 12 });
+    assert.ok(r.gaveUpLine !== undefined);
+  });
+
+  it('an AoE boot (aBFT, the real sanbootconf trace format): "No iBFT found" is no error', () => {
+    const r = buildReport(fixture('sanbootconf-aoe.kdlog'));
+    assert.deepEqual(r.otherSanTables.map((t) => t.value), ['aBFT']);
+    assert.equal(r.nics.length, 0);
+    assert.deepEqual(diagnose('sanbootconf-aoe.kdlog'), []);
   });
 });
