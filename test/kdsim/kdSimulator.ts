@@ -150,6 +150,16 @@ export class KdSimulator extends EventEmitter {
 
   constructor(readonly opts: KdSimOptions) {
     super();
+    const positive = (name: string, v: number | undefined, allowZero = false): void => {
+      // NaN fails both comparisons; Infinity is allowed (e.g. printRetries: Infinity).
+      if (v !== undefined && !(allowZero ? v >= 0 : v > 0)) {
+        throw new Error(`kdsim: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number (got ${v})`);
+      }
+    };
+    positive('ackTimeoutMs', opts.ackTimeoutMs);
+    positive('printRetries', opts.printRetries, true);
+    positive('floodLines', opts.floodLines, true);
+    positive('rebootDelayMs', opts.rebootDelayMs, true);
     this.machine = new SimMachine();
     this.scenario = resolveScenario(opts.scenario, { floodLines: opts.floodLines ?? 1000, loadSymbols: opts.loadSymbols ?? true });
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 500;

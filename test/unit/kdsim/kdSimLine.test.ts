@@ -236,3 +236,12 @@ test('manipulate fuzz (seeded): random requests for every API never throw, repli
     sim.close();
   }
 });
+
+test('bad options fail with clear messages', () => {
+  assert.throws(() => new KdSimulator({ scenario: 'iscsi-boot', ackTimeoutMs: 0 }), /ackTimeoutMs must be a positive number/);
+  assert.throws(() => new KdSimulator({ scenario: 'iscsi-boot', printRetries: -1 }), /printRetries/);
+  assert.throws(() => new KdSimulator({ scenario: 'iscsi-boot', baudRate: -9600 }), /baudRate must be positive/);
+  assert.throws(() => new KdSimulator({ scenario: 'nope' as 'iscsi-boot' }), /unknown scenario 'nope'/);
+  assert.throws(() => new KdSimulator({ scenario: 'iscsi-boot', faults: { drop: 2, corrupt: 0, duplicate: 0 } }), /within 0..1/);
+  new KdSimulator({ scenario: 'iscsi-boot', printRetries: Infinity, floodLines: 0 }).close();
+});
