@@ -25,6 +25,8 @@ export interface Rule {
 
 const { Error, Warning, Information } = DiagnosticSeverity;
 
+/** The path part of an [operating systems] line (ARC device or C:\...). */
+const ENTRY_LIKE = /^(?:[A-Za-z]+\([^()]*\))+|^[A-Za-z]:\\/;
 /** What NTLDR appends to the title of an entry with the debugger on. */
 const DEBUGGER_TAG = ' [debugger enabled]';
 /** NTLDR shows only this many entries in the menu. */
@@ -156,6 +158,10 @@ const keys: Rule = {
       const lower = k.key.toLowerCase();
       const known = BOOT_LOADER_KEYS.find((x) => x.name === lower);
       if (!known) {
+        if (ENTRY_LIKE.test(k.key)) {
+          out.push(diag('bootini/unknown-key', Warning, k.lineRange, 'This is an operating-system entry, but it sits in [boot loader], where NTLDR only reads timeout=, default= and redirect settings: it never appears in the boot menu. Move it below [operating systems].'));
+          continue;
+        }
         const prefixOf = ntldrKeyName(k.key);
         if (prefixOf) {
           out.push(

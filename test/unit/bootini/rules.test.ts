@@ -324,6 +324,15 @@ describe('boot.ini rules', () => {
     it('a byte-order mark hides the first header', () => {
       assert.equal(withCode('\uFEFF' + xp(), 'bootini/encoding').length, 1);
     });
+    it('an entry placed in [boot loader] is reported as never shown', () => {
+      const t = ini('[boot loader]', 'timeout=30', `default=${XP}`, `${XP}="lost"`, '[operating systems]', `${XP}="a"`);
+      const [d] = withCode(t, 'bootini/unknown-key');
+      assert.equal(d.range.start.line, 3);
+      assert.match(msg(d), /Move it below \[operating systems\]/);
+    });
+    it('the undocumented [debug] section is tolerated', () => {
+      assert.deepEqual(check(xp('[debug]', '/debug /debugport=com2', 'scsidebug=1')), []);
+    });
     it('keys are matched by prefix like NTLDR does: timeoutx= is read as timeout=', () => {
       const t = ini('[boot loader]', 'timeoutx=30', `default=${XP}`, '[operating systems]', `${XP}="a"`);
       const [d] = withCode(t, 'bootini/unknown-key');
