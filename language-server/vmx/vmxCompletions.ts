@@ -8,7 +8,7 @@ import type { VmxDocument } from './vmxParser';
 import { KNOWN_TEMPLATES, specFor } from './vmxKeys';
 import { VMX_GUEST_OS, VMX_VIRTUAL_HW } from './vmxKeyData';
 import type { VmxKeySpec } from './vmxKeyTypes';
-import { splitDeviceKey, VMX_DEVICE_FAMILIES } from './vmxDevices';
+import { VMX_DEVICE_FAMILIES } from './vmxDevices';
 import type { VmxDeviceFamily } from './vmxDevices';
 import { describeDomain, keyDocumentation } from './vmxHover';
 
@@ -47,10 +47,16 @@ function inQuotes(line: string, from: number, at: number): boolean {
 }
 
 /** Indices to offer per family: those in use, plus the next free one (or 0). */
-function indicesInUse(doc: VmxDocument): Map<string, { controllers: Set<number>; units: Map<number, Set<number>> }> {
-  const used = new Map<string, { controllers: Set<number>; units: Map<number, Set<number>> }>();
+type IndicesInUse = Map<string, { controllers: Set<number>; units: Map<number, Set<number>> }>;
+const indicesMemo = new WeakMap<VmxDocument, IndicesInUse>();
+
+function indicesInUse(doc: VmxDocument): IndicesInUse {
+  const memo = indicesMemo.get(doc);
+  if (memo) return memo;
+  const used: IndicesInUse = new Map();
+  indicesMemo.set(doc, used);
   for (const e of doc.entries) {
-    const p = splitDeviceKey(e.key);
+    const p = e.parts;
     if (!p) continue;
     let u = used.get(p.family.family);
     if (!u) used.set(p.family.family, (u = { controllers: new Set(), units: new Map() }));
@@ -99,21 +105,25 @@ function keyItem(key: string, spec: VmxKeySpec | undefined, ctx: Extract<LineCon
   return item;
 }
 
-function keyCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'key' }>): CompletionItem[] {
+function keyCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'key' }>, lineText: string): CompletionItem[] {
   const used = indicesInUse(doc);
   // `ethernet3.` / `scsi0:2.` typed so far: offer that device's keys too.
-  const typedKey = doc.lines[ctx.range.start.line].slice(ctx.range.start.character, ctx.range.end.character);
+  const typedKey = lineText.slice(ctx.range.start.character, ctx.range.end.character);
   const typed = /^([A-Za-z_]+)(\d+)(?::(\d+))?/.exec(typedKey);
   const typedFamily = typed?.[1].toLowerCase();
   const typedIndex = (family: string): number | undefined => (typedFamily === family.toLowerCase() ? Number(typed![2]) : undefined);
   const typedUnit = (family: string, n: number): number | undefined => (typedFamily === family.toLowerCase() && Number(typed![2]) === n && typed![3] !== undefined ? Number(typed![3]) : undefined);
-  const present = new Set(doc.entries.filter((e) => e.line !== ctx.range.start.line).map((e) => e.keyLower));
+  const line = ctx.range.start.line;
+  const isSet = (lower: string): boolean => {
+    const e = doc.lastByKey.get(lower);
+    return e !== undefined && (e.line !== line || doc.duplicates.has(lower));
+  };
   const items: CompletionItem[] = [];
   const familyByLower = new Map<string, VmxDeviceFamily>(VMX_DEVICE_FAMILIES.map((f) => [f.family.toLowerCase(), f]));
   const seen = new Set<string>();
   const push = (key: string, spec: VmxKeySpec | undefined, group: string): void => {
     const lower = key.toLowerCase();
-    if (present.has(lower) || seen.has(lower)) return;
+    if (seen.has(lower) || isSet(lower)) return;
     seen.add(lower);
     items.push(keyItem(key, spec, ctx, group));
   };
@@ -181,10 +191,14 @@ function valueCompletions(ctx: Extract<LineContext, { kind: 'value' }>): Complet
   return [];
 }
 
-export function vmxCompletions(doc: VmxDocument, position: Position): CompletionItem[] {
-  const line = doc.lines[position.line];
-  if (line === undefined) return [];
-  const ctx = lineContext(line, position);
+/**
+ * Completions at `position`. `lineText` is the cursor's line in the current text; `doc` gives the
+ * rest of the file (devices and keys in use) and may be the parse of the version just before
+ * the keystroke that asked for completion.
+ */
+export function vmxCompletions(doc: VmxDocument, position: Position, lineText: string | undefined = doc.lines[position.line]): CompletionItem[] {
+  if (lineText === undefined) return [];
+  const ctx = lineContext(lineText, position);
   if (!ctx) return [];
-  return ctx.kind === 'key' ? keyCompletions(doc, ctx) : valueCompletions(ctx);
+  return ctx.kind === 'key' ? keyCompletions(doc, ctx, lineText) : valueCompletions(ctx);
 }

@@ -12,17 +12,44 @@ import { vmxHover } from './vmxHover';
 import { vmxDocumentSymbols, vmxFoldingRanges } from './vmxOutline';
 
 /** The server asks for diagnostics, symbols and folding of the same text in a row: parse it once. */
-let cached: { text: string; doc: VmxDocument } | undefined;
+let cached: { uri: string; text: string; doc: VmxDocument } | undefined;
 
-export function parsedVmx(text: string): VmxDocument {
+export function parsedVmx(text: string, uri = ''): VmxDocument {
   if (cached && cached.text === text) return cached.doc;
   const doc = parseVmx(text);
-  cached = { text, doc };
+  cached = { uri, text, doc };
   return doc;
 }
 
+/** Line `n` of `text` without splitting the whole text. */
+function lineAt(text: string, n: number): string | undefined {
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const lf = text.indexOf('\n', start);
+    const cr = text.indexOf('\r', start);
+    if (lf < 0 && cr < 0) return undefined;
+    start = cr >= 0 && (lf < 0 || cr < lf) ? (text[cr + 1] === '\n' ? cr + 2 : cr + 1) : lf + 1;
+  }
+  const m = /\r|\n/.exec(text.slice(start, start + 100_000));
+  return text.slice(start, m ? start + m.index : text.length);
+}
+
+/**
+ * Completion is asked right after a keystroke, before the (debounced) diagnostics parsed the new
+ * text: the devices and keys in use come from the parse of the previous version of the same
+ * document (when it differs by a few keystrokes), the cursor's line from the new text.
+ */
+function completionDoc(input: DocumentInput, line: number): { doc: VmxDocument; lineText: string | undefined } {
+  const prev = cached;
+  if (prev && prev.uri === input.uri && prev.uri !== '' && prev.text !== input.text && Math.abs(prev.text.length - input.text.length) <= 256) {
+    return { doc: prev.doc, lineText: lineAt(input.text, line) };
+  }
+  const doc = parsedVmx(input.text, input.uri);
+  return { doc, lineText: doc.lines[line] };
+}
+
 export function vmxDiagnostics(input: DocumentInput): Diagnostic[] {
-  return runVmxRules({ doc: parsedVmx(input.text), text: input.text });
+  return runVmxRules({ doc: parsedVmx(input.text, input.uri), text: input.text });
 }
 
 function fixesOf(d: Diagnostic): VmxFix[] | undefined {
@@ -61,9 +88,12 @@ export function vmxCodeActions(input: DocumentInput, diagnostics: Diagnostic[]):
 export const vmxFeatures: LanguageFeatures = {
   languageId: 'vmx',
   diagnostics: vmxDiagnostics,
-  completions: (input, position) => vmxCompletions(parsedVmx(input.text), position),
-  hover: (input, position) => vmxHover(parsedVmx(input.text), position),
+  completions: (input, position) => {
+    const { doc, lineText } = completionDoc(input, position.line);
+    return vmxCompletions(doc, position, lineText);
+  },
+  hover: (input, position) => vmxHover(parsedVmx(input.text, input.uri), position),
   codeActions: (input, _range, diagnostics) => vmxCodeActions(input, diagnostics),
-  documentSymbols: (input) => vmxDocumentSymbols(parsedVmx(input.text)),
-  foldingRanges: (input) => vmxFoldingRanges(parsedVmx(input.text)),
+  documentSymbols: (input) => vmxDocumentSymbols(parsedVmx(input.text, input.uri)),
+  foldingRanges: (input) => vmxFoldingRanges(parsedVmx(input.text, input.uri)),
 };

@@ -128,3 +128,15 @@ test('code actions come back for diagnostics without data (client did not echo i
   assert.equal(applyEdits(text, actions[0].edit!.changes!['file:///lab/vm.vmx']), 'memsize = "252"\n');
   assert.deepEqual(vmxFeatures.codeActions!(input(text), d.range, [{ ...d, source: 'other' }]), []);
 });
+
+test('completion right after a keystroke uses the previous parse for context and the new line', () => {
+  const before = lines('config.version = "8"', 'ethernet0.present = "TRUE"', '');
+  const uri = 'file:///lab/typing.vmx';
+  vmxFeatures.diagnostics(input(before, uri)); // the server parsed the previous version
+  const after = before.replace('"TRUE"\n', '"TRUE"\r\nethernet0.vir');
+  const items = vmxFeatures.completions!(input(after, uri), { line: 2, character: 13 });
+  const item = items.find((i) => i.label === 'ethernet0.virtualDev');
+  assert.ok(item, 'offers ethernet0.virtualDev');
+  assert.deepEqual((item.textEdit as TextEdit).range, { start: { line: 2, character: 0 }, end: { line: 2, character: 13 } });
+  assert.ok(!labels(items).includes('ethernet0.present'));
+});
