@@ -341,7 +341,7 @@ const iscsiNicSlotRule: VmxRule = {
     const hw = intValue(valueOf(doc, 'virtualHW.version'));
     const where =
       hw !== undefined && hw >= 7
-        ? `VMware assigns PCI slots in device order at first power-on, so ${nic.device} lands one slot earlier than in a VM with a SCSI controller (e.g. slot 32 instead of 33 behind pciBridge0; on legacy hardware 00:10.0 instead of 00:11.0)`
+        ? `${nic.device} lands one PCI slot earlier than in a VM with a SCSI controller (VMware assigns slots in device order at first power-on: e.g. slot 32 instead of 33 behind pciBridge0; on legacy hardware 00:10.0 instead of 00:11.0)`
         : `VMware puts ${nic.device} at PCI 00:10.0 instead of 00:11.0, the address it has when scsi0 takes 00:10.0`;
     const scsiPresent = lastEntry(doc, 'scsi0.present');
     const fix: VmxFix = scsiPresent
