@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ElfFile } from '../../../adapter/symbols/elfFile';
+import { addressKeyToBigInt, ElfFile } from '../../../adapter/symbols/elfFile';
 import { readElfLineTables } from '../../../adapter/symbols/elfLineTables';
 import { ROW_END_SEQUENCE, ROW_IS_STMT } from '../../../adapter/symbols/dwarfLineTable';
 import { fixture, haveGccM32, haveTool, missingTools, objdumpDecodedLines, run, tempDir } from './toolchain';
@@ -70,6 +70,8 @@ const VARIANTS: Variant[] = [
     steps: [['gcc', ['-m32', '-g', '-c', '-o', '$D/pp.o', pp]]] },
   { name: 'gcc -g -O1 x86-64 (ELF64, RELA relocations)', out: 'c64.o', version: 5, is64: true, needs: ['gcc'],
     steps: [['gcc', ['-g', '-O1', '-c', '-o', '$D/c64.o', cunit]]] },
+  { name: 'x86-64 linked in the higher half (addresses above 2^53)', out: 'k.elf', version: 5, is64: true, needs: ['gcc', 'ld'],
+    steps: [['gcc', ['-g', '-O1', '-mcmodel=kernel', '-fno-pie', '-c', '-o', '$D/k.o', cunit]], ['ld', ['-Ttext', '0xffffffff81000000', '-e', 'main', '-o', '$D/k.elf', '$D/k.o']]] },
   { name: 'gcc -gdwarf64 x86-64, linked (64-bit DWARF)', out: 'c64d.elf', version: 5, is64: true, needs: ['gcc', 'ld'],
     steps: [['gcc', ['-g', '-gdwarf64', '-O1', '-c', '-o', '$D/c64d.o', cunit]], ['ld', ['-e', 'main', '-o', '$D/c64d.elf', '$D/c64d.o']]] },
 ];
@@ -107,10 +109,10 @@ describe('DWARF line tables match objdump --dwarf=decodedline', () => {
         const got = {
           file: basename(t.files[t.rows.file[i]]),
           line: end ? undefined : t.rows.line[i],
-          address: t.rows.address[i],
+          address: addressKeyToBigInt(t.rows.address[i], elf.is64),
           isStmt: end ? false : (t.rows.flags[i] & ROW_IS_STMT) !== 0,
         };
-        assert.deepEqual(got, { ...o, file: basename(o.file) }, `row ${i}`);
+        assert.deepEqual(got, { file: basename(o.file), line: o.line, address: o.addressBig, isStmt: o.isStmt }, `row ${i}`);
       }
       // Every resolved path is absolute: the compilation directory is known for all these units.
       for (const f of t.files) assert.ok(f.startsWith('/'), `${f} is absolute`);

@@ -181,6 +181,34 @@ describe('sections sharing link address 0 (iPXE layout)', { skip }, () => {
   });
 });
 
+describe('64-bit higher-half addresses (kernel-style link)', { skip: missingTools('gcc', 'ld', 'nm') }, () => {
+  test('symbols, lines and sections keep every bit of 0xffffffff8xxxxxxx addresses', () => {
+    const tmp = tempDir();
+    try {
+      const obj = join(tmp.dir, 'k.o');
+      const elf = join(tmp.dir, 'k.elf');
+      run('gcc', ['-g', '-O1', '-mcmodel=kernel', '-fno-pie', '-c', '-o', obj, fixture('cunit.c')]);
+      run('ld', ['-Ttext', '0xffffffff81000000', '-e', 'main', '-o', elf, obj]);
+      const p = ProgramSymbols.load(elf);
+      const nm = nmSymbols(elf).filter((s) => /^[Tt]$/.test(s.type));
+      assert.ok(nm.length >= 2);
+      for (const s of nm) {
+        assert.equal(p.lookupSymbol(s.name), s.address, s.name);
+        assert.deepEqual(p.symbolForAddress(s.address + 1n), { name: s.name, offset: 1 });
+        assert.equal(p.lineForAddress(s.address)?.path, fixture('cunit.c'));
+      }
+      const text = p.sectionForAddress(0xffffffff81000000n);
+      assert.equal(text?.name, '.text');
+      assert.equal(text?.address, 0xffffffff81000000n);
+      const bp = p.addressesForLine(fixture('cunit.c'), 1);
+      assert.ok(bp.length >= 1 && bp[0].address >= 0xffffffff81000000n && bp[0].address < 0xffffffff81001000n);
+      assert.equal(p.lineForAddress(0x81000000n), undefined, 'the low 32 bits alone are another address');
+    } finally {
+      tmp.dispose();
+    }
+  });
+});
+
 describe('bad input never crashes', () => {
   test('not an ELF, missing file, big-endian, truncated header', () => {
     assert.throws(() => ProgramSymbols.fromBuffer(Buffer.from('hello world, not an elf'), 'x.txt'), (e: Error) => e instanceof FormatError && /not an ELF/.test(e.message));

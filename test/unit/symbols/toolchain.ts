@@ -58,6 +58,8 @@ export interface OracleRow {
   /** undefined for end-of-sequence rows ("-"). */
   line: number | undefined;
   address: number;
+  /** The address exactly (64-bit addresses exceed a Number's precision). */
+  addressBig: bigint;
   isStmt: boolean;
 }
 
@@ -69,7 +71,7 @@ export function objdumpDecodedLines(file: string): OracleRow[] {
   for (const l of run('objdump', ['--dwarf=decodedline', '-w', file]).split('\n')) {
     const m = ROW_RE.exec(l);
     if (!m) continue;
-    out.push({ file: m[1], line: m[2] === '-' ? undefined : Number(m[2]), address: Number(m[3]), isStmt: m[5] === 'x' });
+    out.push({ file: m[1], line: m[2] === '-' ? undefined : Number(m[2]), address: Number(m[3]), addressBig: BigInt(m[3]), isStmt: m[5] === 'x' });
   }
   return out;
 }
