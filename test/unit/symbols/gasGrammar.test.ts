@@ -180,6 +180,9 @@ const SAMPLE = [
   'msg:\t.asciz\t"BootDbg\\r\\n"',
   '\t.org\t510',
   'count = 3',
+  '\t.macro\tprint_msg msg',
+  '\tmovw\t$\\msg, %si',
+  '\t.endm',
   '\tmovl\t$-16, %eax // cpp comment',
   '#endif',
 ].join('\n');
@@ -265,9 +268,13 @@ describe('gas-x86 grammar', () => {
     [19, '510', 'constant.numeric.decimal'],
     [20, 'count', 'variable.other.constant'],
     [20, '3', 'constant.numeric.decimal'],
-    [21, '-16', 'constant.numeric.decimal'],
-    [21, '// cpp', 'comment.line.double-slash'],
-    [22, 'endif', 'keyword.control.directive.conditional'],
+    [21, '.macro', 'keyword.other.directive'],
+    [22, '\\msg', 'variable.parameter.macro'],
+    [22, '%si', 'variable.language.register'],
+    [23, '.endm', 'keyword.other.directive'],
+    [24, '-16', 'constant.numeric.decimal'],
+    [24, '// cpp', 'comment.line.double-slash'],
+    [25, 'endif', 'keyword.control.directive.conditional'],
   ];
   for (const [n, text, scope, occ] of cases) {
     test(`line ${n}: ${text} → ${scope}`, () => expectScope(n, text, scope, occ ?? 0));

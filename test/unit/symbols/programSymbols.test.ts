@@ -63,6 +63,11 @@ describe('ProgramSymbols on a real-mode boot sector (as --32 -g, ld -Ttext 0)', 
       }
     }
     assert.equal(syms.lookupSymbol('no_such_symbol'), undefined);
+    const listed = new Map(syms.symbols().map((x) => [x.name, x]));
+    for (const s of nm) assert.equal(listed.get(s.name)?.address, s.address, `symbols() lists ${s.name}`);
+    assert.deepEqual(listed.get('print_string'), { name: 'print_string', address: syms.lookupSymbol('print_string'), section: '.text', isFunction: false, isGlobal: true });
+    assert.equal(listed.get('go')?.isGlobal, false);
+    assert.equal(syms.sectionOfSymbol('go'), '.text');
     const go = syms.lookupSymbol('go')!;
     assert.deepEqual(syms.symbolForAddress(go + 3n), { name: 'go', offset: 3 });
   });
