@@ -9,6 +9,8 @@
  *   reverse-username), also the "${…}" form in "iscsi:" root paths built from settings,
  * - iSCSI login text keys in traces: CHAP_R / CHAP_C (response and challenge allow an offline
  *   dictionary attack on the secret) and CHAP_N (the name),
+ * - Linux-side logs pasted along: open-iscsi `node.session.auth.password = …`, tgtadm
+ *   `--password …`, /sys/firmware/ibft `chap-secret`,
  * - generic "chap secret: …", "CHAPSecret=…", "mutual chap password = …" and URL credentials.
  */
 
@@ -54,6 +56,12 @@ const RULES: readonly RedactRule[] = [
     kind: 'name',
     re: /(\b(?:reverse[-_ ]?|mutual[-_ ]?|target[-_ ]?|initiator[-_ ]?|r)?chap[-_ ]?(?:name|username|user|id)\b["']?[^\S\r\n]*[=:][^\S\r\n]*["']?)([^\s"',;]+)/gi,
   },
+  // open-iscsi (iscsiadm / iscsid.conf): node.session.auth.password[_in] = …, username[_in] = …
+  { kind: 'secret', re: /(\b(?:node\.session|discovery\.sendtargets)\.auth\.password(?:_in)?[^\S\r\n]*=[^\S\r\n]*)([^\s]+)/g },
+  { kind: 'name', re: /(\b(?:node\.session|discovery\.sendtargets)\.auth\.username(?:_in)?[^\S\r\n]*=[^\S\r\n]*)([^\s]+)/g },
+  // tgtadm accounts: --password …, --user …
+  { kind: 'secret', re: /(\btgtadm\b[^\r\n]*?--password[^\S\r\n]+)([^\s]+)/g },
+  { kind: 'name', re: /(\btgtadm\b[^\r\n]*?--user[^\S\r\n]+)([^\s]+)/g },
   // URL credentials: scheme://user:password@host
   { kind: 'secret', re: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(?=@)/gi },
 ];

@@ -55,6 +55,24 @@ describe('redaction', () => {
     assert.equal(r.secrets, 3);
   });
 
+  it('Linux-side logs pasted along: open-iscsi, tgtadm, the ibft sysfs dump', () => {
+    const t = [
+      'node.session.auth.username = alice',
+      'node.session.auth.password = hunter2',
+      'node.session.auth.password_in = back2you',
+      'tgtadm --lld iscsi --op new --mode account --user alice --password t0ps3cret',
+      '/sys/firmware/ibft/target0/chap-secret: s1s1s1',
+      '/sys/firmware/ibft/target0/rev-chap-secret: r2r2r2',
+    ].join('\n');
+    const r = redactTranscript(t);
+    assert.ok(!/hunter2|back2you|t0ps3cret|s1s1s1|r2r2r2/.test(r.text), r.text);
+    assert.ok(r.text.includes('alice'));
+    assert.equal(r.secrets, 5);
+    const n = redactTranscript(t, { names: true });
+    assert.ok(!n.text.includes('alice'), n.text);
+    assert.equal(n.names, 2);
+  });
+
   it('secret-free transcripts come back unchanged', () => {
     const t = fixture('sanbootconf-success.kdlog');
     assert.equal(redactTranscript(t, { names: true }).text, t);
