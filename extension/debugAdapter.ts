@@ -52,6 +52,22 @@ class TrustGate implements vscode.DebugConfigurationProvider {
 }
 
 export function registerDebugAdapter(context: vscode.ExtensionContext, channel: vscode.OutputChannel): void {
+  // One log per debugger, so an RSP trace and a KD trace never interleave.
+  const channels = new Map<string, vscode.OutputChannel>();
+  const adapterChannel = (type: string): vscode.OutputChannel => {
+    let c = channels.get(type);
+    if (!c) {
+      c = vscode.window.createOutputChannel(`BootDbg: ${type}`);
+      channels.set(type, c);
+      context.subscriptions.push(c);
+    }
+    return c;
+  };
+  context.subscriptions.push(
+    vscode.debug.onDidStartDebugSession((s) => {
+      if ((DEBUG_TYPES as readonly string[]).includes(s.type)) channel.appendLine(`${s.type} session "${s.name}" started`);
+    }),
+  );
   const factory = new AdapterFactory(context);
   for (const type of DEBUG_TYPES) {
     context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory(type, factory));
@@ -73,7 +89,7 @@ export function registerDebugAdapter(context: vscode.ExtensionContext, channel: 
         status.show();
       } else if (e.event === 'bootdbg.log') {
         if (vscode.workspace.getConfiguration('bootdbg').get<boolean>('trace', false)) {
-          channel.appendLine(`[${e.session.type}] ${(e.body as { message: string }).message}`);
+          adapterChannel(e.session.type).appendLine(`[${e.session.name}] ${(e.body as { message: string }).message}`);
         }
       }
     }),

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { registerLanguageClient, stopLanguageClient } from './languageClient';
 import { registerDebugAdapter } from './debugAdapter';
+import { registerDebugConfigurations } from './debugConfigurations';
+import { registerDebugCommands } from './debugCommands';
+import { registerTranscriptCommands } from './transcriptCommands';
 
 /** Activation is a flat list of registrations; each feature lives in its own module. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -9,6 +12,9 @@ export function activate(context: vscode.ExtensionContext): void {
   channel.appendLine('BootDbg activated');
   registerLanguageClient(context, channel);
   registerDebugAdapter(context, channel);
+  registerDebugConfigurations(context);
+  registerDebugCommands(context);
+  registerTranscriptCommands(context);
 }
 
 export function deactivate(): Thenable<void> | undefined {
