@@ -785,6 +785,8 @@ export class GdbTarget extends TargetEmitter implements Target {
       reg = sub.reg;
       const mask = ((1n << BigInt(sub.bits)) - 1n) << BigInt(sub.shift);
       full = (snap.regs.big(reg)! & ~mask) | ((newValue << BigInt(sub.shift)) & mask);
+    } else if (child) {
+      throw new Error(`${varPath.join('.')} cannot be changed (set the register itself)`);
     } else if (SUBREGISTERS[top]) {
       return this.setVariable(_frameIndex, [SUBREGISTERS[top].reg, top], value);
     } else {

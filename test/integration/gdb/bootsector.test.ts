@@ -172,6 +172,9 @@ test('serial console output streams as output events; memory write and register 
     assert.equal(mem.data.readUInt16LE(0), 0x1234);
     await h.target.setVariable(0, ['eax', 'ax'], '0xbeef');
     assert.match((await h.target.evaluate('$ax', 0, 'watch')).result, /^0xbeef/);
+    await assert.rejects(h.target.setVariable(0, ['cs', 'base'], '0x1234'), /cs\.base cannot be changed/);
+    await h.target.setVariable(0, ['ds'], '0x1000');
+    assert.match((await h.target.evaluate('ds:0', 0, 'watch')).result, /linear 0x00010000/);
     await h.target.setVariable(0, ['eflags', 'CF'], '1');
     assert.match((await h.target.evaluate('$eflags & 1', 0, 'watch')).result, /^0x1 /);
   } finally {

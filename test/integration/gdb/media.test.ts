@@ -44,3 +44,24 @@ test('media cdrom: ISOLINUX boots IPXE.KRN to the bzImage entry 1020:0000', { sk
     await h.dispose();
   }
 });
+
+const ROM = '/usr/lib/ipxe/qemu/pxe-e1000.rom';
+test('media rom: the option ROM init entry CA00:0003 with a correct 16-bit branch target above 64 KiB', { skip: missing(ROM), timeout: 90000 }, async () => {
+  const h = await startTarget({ request: 'launch', image: ROM, stopOnEntry: true });
+  try {
+    await h.target.configurationDone();
+    await h.nextStop();
+    await h.target.setInstructionBreakpoints([{ address: 0xca003n }]);
+    await h.target.continue();
+    assert.equal((await h.nextStop(60000)).reason, 'instruction breakpoint');
+    assert.match((await h.target.stackTrace(0, 1)).frames[0].name, /^ca00:0003/);
+    const [insn] = await h.target.disassemble(0xca003n, 0, 1, false);
+    // QEMU's own monitor shows this as `jmp 0xa0a8` (reference §1.5); the target is CA00:00A8.
+    assert.match(insn.instruction, /^jmp\s+0xa8$/);
+    await h.target.stepIn('instruction');
+    await h.nextStop();
+    assert.equal((await h.target.stackTrace(0, 1)).frames[0].address, 0xca0a8n);
+  } finally {
+    await h.dispose();
+  }
+});
