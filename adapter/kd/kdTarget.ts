@@ -405,11 +405,15 @@ export class KdTarget extends TargetEmitter implements Target {
     if (this.disposed) return;
     try {
       if (this.state === 'stopped' && this.client) {
-        await this.exclusive(async () => {
+        // Leave the target running without our breakpoints; a target that no longer answers
+        // must not hold the detach up.
+        const graceful = this.exclusive(async () => {
           await this.liftAllBreakpoints();
           await this.prepareResumeFromHardBreak();
           await this.client!.continue2(false, DBG_CONTINUE);
         });
+        graceful.catch(() => undefined);
+        await Promise.race([graceful, new Promise((r) => setTimeout(r, 3000).unref())]);
       }
     } catch {
       // detaching anyway

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { listenTcp, openPty } from '../../kdsim/kdSimTransports';
 import { Harness } from './kdHarness';
+import { encodeControlPacket, encodeDataPacket, PacketType } from '../../../adapter/kd/kdPacket';
+import { encodePrintString } from '../../../adapter/kd/kdStructs';
 
 test('pause sends a break-in: stop reason pause; continue resumes', async () => {
   const sim = await listenTcp({ scenario: 'iscsi-boot' });
@@ -148,5 +150,47 @@ test('bad ports fail with clear messages; cancelling the wait terminates cleanly
   } finally {
     await h.dispose();
     await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
+
+test('fuzz (seeded): a port spewing garbage and malformed frames crashes nothing; the session still works after', async () => {
+  let a = 0x5eed;
+  const rnd = (): number => {
+    a = (a * 1103515245 + 12345) >>> 0;
+    return a / 4294967296;
+  };
+  const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
+  let peer: net.Socket | undefined;
+  const server = net.createServer((s) => (peer = s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const h = new Harness(`tcp:127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    for (let i = 0; i < 50 && !peer; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(peer, 'adapter connected');
+    const types = [PacketType.StateChange64, PacketType.StateManipulate, PacketType.DebugIo, PacketType.FileIo, PacketType.TraceIo, PacketType.StateChange32, PacketType.ControlRequest];
+    for (let i = 0; i < 400; i++) {
+      const pick = rnd();
+      if (pick < 0.3) peer.write(bytes(Math.floor(rnd() * 100)));
+      else if (pick < 0.4) peer.write(encodeControlPacket(([PacketType.Acknowledge, PacketType.Resend, PacketType.Reset] as const)[i % 3], Math.floor(rnd() * 2 ** 32)));
+      else {
+        const payload = bytes(Math.floor(rnd() * 400));
+        if (payload.length >= 4 && rnd() < 0.6) payload.writeUInt32LE([0x3030, 0x3031, 0x3130, 0x3146, 0x3230, 0x3231, 0x3430][i % 7], 0);
+        const frame = encodeDataPacket(types[i % types.length], 0x80800000 | (i & 1) | (rnd() < 0.1 ? 0x800 : 0), payload);
+        if (rnd() < 0.2) frame[16 + Math.floor(rnd() * payload.length)] ^= 0x55;
+        peer.write(frame);
+      }
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    // Then a well-behaved target: RESET, and a DbgPrint with the initial id.
+    await new Promise((r) => setTimeout(r, 200));
+    peer.write(encodeControlPacket(PacketType.Reset));
+    peer.write(encodeDataPacket(PacketType.DebugIo, 0x80800000, encodePrintString('still alive after the fuzz\n')));
+    await h.waitForOutput(/still alive after the fuzz/, 10000);
+  } finally {
+    peer?.destroy();
+    await h.dispose();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });

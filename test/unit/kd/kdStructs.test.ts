@@ -17,7 +17,8 @@ import {
   StateChangeKind,
   toWirePointer,
 } from '../../../adapter/kd/kdStructs';
-import { CAPTURE_MISSING, frame, loadCapture } from './kdTestUtil';
+import { CAPTURE_MISSING, frame, loadCapture, prng } from './kdTestUtil';
+import { findRegister, readRegister, writeRegister, X64_CONTEXT_REGISTERS, X86_CONTEXT_SIZE } from '../../../adapter/kd/kdRegisters';
 
 const cap = loadCapture();
 
@@ -133,4 +134,54 @@ test('malformed payloads throw MalformedPacketError, never crash with RangeError
   io.writeUInt32LE(0x3230, 0);
   io.writeUInt32LE(1000, 8);
   assert.equal(decodeDebugIo(io).text.length, 4);
+});
+
+test('x64 CONTEXT decoded through the register table matches the stop (frames 8 and 196)', (t) => {
+  if (!cap) return t.skip(CAPTURE_MISSING);
+  const sc = decodeStateChange(frame(cap, 8), 'x64');
+  const ctx = decodeManipulate(frame(cap, 196)).data;
+  const reg = (n: string): bigint => readRegister(ctx, findRegister('x64', n)!);
+  assert.equal(reg('rip'), sc.programCounter);
+  assert.equal(reg('cs'), BigInt(sc.control.segCs));
+  assert.equal(reg('efl'), BigInt(sc.control.eflags));
+  assert.equal(reg('rsp'), 0x1a6d98n);
+  assert.equal(reg('rsi'), 0xfffff8017bc49e30n);
+  assert.equal(X64_CONTEXT_REGISTERS.filter((r) => r.group === 'General').length, 18);
+});
+
+test('x86 CONTEXT layout: registers round-trip through the table at their documented offsets', () => {
+  const ctx = Buffer.alloc(X86_CONTEXT_SIZE);
+  const offsets: Record<string, number> = { eip: 0xb8, esp: 0xc4, efl: 0xc0, eax: 0xb0, ebp: 0xb4, cs: 0xbc, dr7: 0x18 };
+  for (const [name, off] of Object.entries(offsets)) {
+    const r = findRegister('x86', name)!;
+    assert.equal(r.offset, off, name);
+    writeRegister(ctx, r, 0x80501234n);
+    assert.equal(ctx.readUInt32LE(off), 0x80501234);
+    assert.equal(readRegister(ctx, r), 0x80501234n);
+  }
+  assert.equal(findRegister('x86', 'EFLAGS')?.name, 'efl');
+});
+
+test('fuzz (seeded): payload decoders either decode or throw MalformedPacketError, never anything else', () => {
+  const rnd = prng(0x7b);
+  const decoders: ((b: Buffer) => unknown)[] = [
+    (b) => decodeStateChange(b, 'x86'),
+    (b) => decodeStateChange(b, 'x64'),
+    (b) => decodeManipulate(b),
+    (b) => decodeDebugIo(b),
+    (b) => decodeVersion(decodeManipulate(Buffer.concat([b, Buffer.alloc(0x38)])).params),
+  ];
+  for (let i = 0; i < 3000; i++) {
+    const len = [0, 3, 15, 16, 0x37, 0x38, 0xef, 0xf0, 0xf4, 300][i % 10] + Math.floor(rnd() * 4);
+    const b = Buffer.alloc(len);
+    for (let j = 0; j < len; j++) b[j] = rnd() < 0.3 ? 0xff : Math.floor(rnd() * 256);
+    if (len >= 4 && rnd() < 0.5) b.writeUInt32LE([0x3030, 0x3031, 0x3230, 0x3231][i % 4], 0);
+    for (const d of decoders) {
+      try {
+        d(b);
+      } catch (e) {
+        assert.equal((e as Error).name, 'MalformedPacketError', `${(e as Error).stack}`);
+      }
+    }
+  }
 });
