@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { BootReportBuilder, buildSessionReports } from '../language-server/transcript/iscsiBootReport';
 import { redactedFileName, redactTranscript } from '../language-server/transcript/redact';
 import { reportToMarkdown, sessionsToMarkdown } from '../language-server/transcript/reportMarkdown';
+import { registerBootReportView } from './bootReportView';
 
 const REPORT_SCHEME = 'bootdbg-report';
 const LIVE_PATH = '/live-session.md';
@@ -86,6 +87,11 @@ export class LiveBootReport {
 
   get report(): BootReportBuilder['report'] {
     return this.builder.report;
+  }
+
+  /** Every boot seen in this session (the target may reboot and reconnect). */
+  get reports(): BootReportBuilder['reports'] {
+    return this.builder.reports;
   }
 
   async show(): Promise<void> {
@@ -175,7 +181,11 @@ export function registerTranscriptCommands(context: vscode.ExtensionContext): vo
   registered = true;
   context.subscriptions.push({ dispose: () => (registered = false) });
   const provider = new ReportProvider(liveReport);
-  liveReport.onChange = () => provider.refreshLive();
+  const refreshView = registerBootReportView(context, liveReport);
+  liveReport.onChange = () => {
+    provider.refreshLive();
+    refreshView();
+  };
   context.subscriptions.push(
     provider,
     liveReport,
