@@ -2,7 +2,7 @@
  * Runs the KD target simulator until killed:
  *   node out/test/kdsim/cli.js --scenario iscsi-boot --pty|--tcp PORT|--unix PATH
  *        [--seed N --drop P --corrupt P --duplicate P --baud 115200 --flood-lines N --ack-timeout MS
- *         --no-load-symbols --quiet]
+ *         --no-load-symbols --start-immediately --verbose --trace]
  * Prints one line `READY <devicePath|port|path>` once the debugger can connect; with --verbose it
  * also logs state changes and acknowledged lines to stderr.
  */
@@ -14,12 +14,13 @@ interface CliArgs {
   opts: KdSimOptions;
   transport: { kind: 'pty' } | { kind: 'tcp'; port: number } | { kind: 'unix'; path: string };
   verbose: boolean;
+  trace: boolean;
 }
 
 const USAGE =
   'usage: cli.js --scenario <' + SCENARIO_NAMES.join('|') + '> (--pty | --tcp PORT | --unix PATH)\n' +
   '       [--seed N] [--drop P] [--corrupt P] [--duplicate P] [--receive-faults] [--baud BAUD]\n' +
-  '       [--flood-lines N] [--ack-timeout MS] [--no-load-symbols] [--start-immediately] [--verbose]';
+  '       [--flood-lines N] [--ack-timeout MS] [--no-load-symbols] [--start-immediately] [--verbose] [--trace]';
 
 export function parseCliArgs(argv: string[]): CliArgs {
   let scenario: ScenarioName = 'iscsi-boot';
@@ -27,6 +28,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const faults = { drop: 0, corrupt: 0, duplicate: 0, receive: false };
   const opts: Partial<KdSimOptions> = {};
   let verbose = false;
+  let trace = false;
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || v === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number (got ${v ?? 'nothing'})\n${USAGE}`);
@@ -60,13 +62,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case '--no-load-symbols': opts.loadSymbols = false; break;
       case '--start-immediately': opts.startOnHostConnect = false; break;
       case '--verbose': verbose = true; break;
+      case '--trace': trace = true; break;
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown argument '${a}'\n${USAGE}`);
     }
   }
   if (!transport) throw new Error(`choose one of --pty, --tcp PORT, --unix PATH\n${USAGE}`);
   const anyFault = faults.drop + faults.corrupt + faults.duplicate > 0;
-  return { opts: { ...opts, scenario, ...(anyFault ? { faults } : {}) }, transport, verbose };
+  return { opts: { ...opts, scenario, ...(anyFault ? { faults } : {}) }, transport, verbose, trace };
 }
 
 async function main(): Promise<void> {
@@ -98,6 +101,13 @@ async function main(): Promise<void> {
     handle.sim.on('line', (l: string) => process.stderr.write(`[kdsim] line ${l}\n`));
     handle.sim.on('reboot', (n: number) => process.stderr.write(`[kdsim] reboot → boot ${n}\n`));
     handle.sim.on('hostConnected', () => process.stderr.write('[kdsim] host connected\n'));
+  }
+  if (args.trace) {
+    const names: Record<number, string> = { 2: 'MANIPULATE', 3: 'DEBUG_IO', 4: 'ACK', 5: 'RESEND', 6: 'RESET', 7: 'STATE_CHANGE', 11: 'FILE_IO' };
+    handle.sim.on('packet', (p: { dir: string; type: number; id: number; length: number; api?: number }) => {
+      const api = p.api !== undefined ? ` api 0x${p.api.toString(16)}` : '';
+      process.stderr.write(`[kdsim] ${p.dir} ${names[p.type] ?? p.type} id 0x${p.id.toString(16)} ${p.length} B${api}\n`);
+    });
   }
   process.stdout.write(`READY ${where}\n`);
   const stop = (): void => {

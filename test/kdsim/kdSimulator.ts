@@ -128,7 +128,7 @@ export class KdSimulator extends EventEmitter {
   private hostSeenWaiters: Array<() => void> = [];
 
   // link state (§1.4)
-  private sendId = INITIAL_PACKET_ID | SYNC_PACKET_ID;
+  private sendId = (INITIAL_PACKET_ID | SYNC_PACKET_ID) >>> 0;
   private expectId = INITIAL_PACKET_ID;
   private listening = false;
   private inbox: LinkEvent[] = [];
@@ -248,13 +248,21 @@ export class KdSimulator extends EventEmitter {
   }
 
   private async sendControl(type: number, id = 0): Promise<void> {
+    this.trace('tx', type, id, 0);
     if (type === PacketType.Resend) this.stats.resendsSent++;
     if (type === PacketType.Reset) this.stats.resetsSent++;
     await this.writeWire(encodeControlPacket(type, id));
   }
 
+  /** 'packet' events: a packet trace like WinDbg's Ctrl+Alt+D, for the CLI's --trace and for tests. */
+  private trace(dir: 'tx' | 'rx', type: number, id: number, length: number, api?: number): void {
+    if (this.listenerCount('packet') > 0) this.emit('packet', { dir, type, id: id >>> 0, length, api });
+  }
+
   private onLinkEvent(ev: LinkEvent): void {
     if (this.closed) return;
+    if (ev.kind === 'control') this.trace('rx', ev.type, ev.id, 0);
+    if (ev.kind === 'data') this.trace('rx', ev.type, ev.id, ev.payload.length, ev.payload.length >= 4 ? ev.payload.readUInt32LE(0) : undefined);
     if (ev.kind !== 'damaged') this.noteHost();
     if (ev.kind === 'breakin') {
       if (this.stateValue === 'running') {
@@ -319,6 +327,7 @@ export class KdSimulator extends EventEmitter {
         const id = this.sendId;
         if (!first) this.stats.retransmissions++;
         this.stats.packetsSent++;
+        this.trace('tx', type, id, payload.length, payload.length >= 4 ? payload.readUInt32LE(0) : undefined);
         await this.writeWire(encodeDataPacket(type, id, payload));
         const deadline = Date.now() + this.ackTimeoutMs;
         let again = false;
@@ -392,7 +401,7 @@ export class KdSimulator extends EventEmitter {
       this.inbox = [];
       this.reader.reset();
       // A (re)booted target announces itself with a RESET and then uses the sync id (§11).
-      this.sendId = INITIAL_PACKET_ID | SYNC_PACKET_ID;
+      this.sendId = (INITIAL_PACKET_ID | SYNC_PACKET_ID) >>> 0;
       this.expectId = INITIAL_PACKET_ID;
       this.setState('running', { reason: this.bootCount === 1 ? 'power-on' : 'reboot' });
       await this.sendControl(PacketType.Reset, 0);

@@ -85,9 +85,12 @@ test('CLI: prints READY <port>, serves a debugger over TCP, exits on SIGTERM; ba
   assert.equal(noTransport.status, 2);
   assert.match(noTransport.stderr, /--pty, --tcp PORT, --unix PATH/);
 
-  const child = spawn(process.execPath, [cli, '--scenario', 'dbgprint-flood', '--flood-lines', '20', '--tcp', '0', '--ack-timeout', '100'], {
+  const child = spawn(process.execPath, [cli, '--scenario', 'dbgprint-flood', '--flood-lines', '20', '--tcp', '0', '--ack-timeout', '100', '--trace'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr += d));
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -106,6 +109,8 @@ test('CLI: prints READY <port>, serves a debugger over TCP, exits on SIGTERM; ba
     await host.waitFor(() => (host.prints.length >= 20 ? true : undefined), 5000, '20 flood lines');
     assert.equal(host.prints[0].slice(0, 12), 'line 000001 ');
     assert.equal(host.prints[19].slice(0, 12), 'line 000020 ');
+    assert.match(stderr, /\[kdsim\] tx DEBUG_IO id 0x80800800 96 B api 0x3230\n/, '--trace logs packets');
+    assert.match(stderr, /\[kdsim\] rx ACK id 0x80800000 0 B\n/);
     host.dispose();
     s.destroy();
   } finally {
