@@ -23,21 +23,29 @@ export function switchValue(e: OsEntry, name: string): string | undefined {
 export type DebuggerState = 'off' | 'on' | 'crash-only' | 'disabled-by-nodebug';
 
 /**
- * The debugger is requested by /DEBUG, /DEBUGPORT or /BAUDRATE (the latter two imply /DEBUG);
- * /NODEBUG turns it off unless /CRASHDEBUG is present; /CRASHDEBUG keeps the port free until a
- * bug check (so it is not live during boot).
+ * The option text NTLDR, the kernel and the HAL search: everything after the title, upper-cased.
+ * They find options by substring, so this (not the parsed switch list) decides what is on.
+ */
+export function optionText(e: OsEntry): string {
+  return [...e.switches.map((s) => '/' + s.upper + (s.separator ?? '') + (s.value ?? '').toUpperCase()), ...e.stray.map((s) => s.text.toUpperCase())].join(' ');
+}
+
+/**
+ * As NTLDR decides it: any option containing DEBUG or BAUDRATE requests the debugger (so
+ * /debugport, /baudrate and even a misspelt /debugger do); /NODEBUG turns it off unless
+ * /CRASHDEBUG is present; /CRASHDEBUG keeps the port free until a bug check (not live during boot).
  */
 export function debuggerState(e: OsEntry): DebuggerState {
-  const requested = hasSwitch(e, 'DEBUG') || hasSwitch(e, 'DEBUGPORT') || hasSwitch(e, 'BAUDRATE');
-  if (hasSwitch(e, 'CRASHDEBUG')) return 'crash-only';
-  if (hasSwitch(e, 'NODEBUG')) return 'disabled-by-nodebug';
-  return requested ? 'on' : 'off';
+  const options = optionText(e);
+  if (options.includes('CRASHDEBUG')) return 'crash-only';
+  if (options.includes('NODEBUG')) return 'disabled-by-nodebug';
+  return options.includes('DEBUG') || options.includes('BAUDRATE') ? 'on' : 'off';
 }
 
 /** NTLDR appends "[debugger enabled]" to the menu title when the options contain DEBUG or BAUDRATE. */
 export function ntldrShowsDebuggerEnabled(e: OsEntry): boolean {
-  const upper = e.switches.map((s) => s.upper + (s.value ? '=' + s.value.toUpperCase() : '')).join(' ');
-  return upper.includes('DEBUG') || upper.includes('BAUDRATE');
+  const options = optionText(e);
+  return options.includes('DEBUG') || options.includes('BAUDRATE');
 }
 
 /** The port as a boot.ini /debugport value: COM1..COM4 or 1394; anything else falls back to COM1. */

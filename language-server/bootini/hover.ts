@@ -2,7 +2,7 @@
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-types';
 import { COMPONENT_DOCS, parseArcPath } from './arcPath';
 import { debuggerState, ntldrShowsDebuggerEnabled } from './debugSwitches';
-import { plainRange, positionIn, type BootIniDocument, type OsEntry } from './parser';
+import { menuEntries, plainRange, positionIn, type BootIniDocument, type OsEntry } from './parser';
 import { BOOT_LOADER_KEYS } from './rules';
 import { findSwitch, type Requirement } from './switchTable';
 
@@ -45,6 +45,14 @@ export function bootIniHover(doc: BootIniDocument, pos: Position): Hover | null 
   const k = doc.keys.find((x) => x.line === pos.line);
   if (k && positionIn(k.lineRange, pos)) {
     const known = BOOT_LOADER_KEYS.find((x) => x.name === k.key.toLowerCase());
+    if (known && known.name === 'default' && positionIn(k.valueRange, pos) && k.value) {
+      const target = k.value.toLowerCase();
+      const matches = menuEntries(doc).filter((e) => e.hasEquals && e.path.toLowerCase() === target);
+      const text = matches.length
+        ? `Boots **${matches[0].description || matches[0].path}** (line ${matches[0].line + 1})${matches.length > 1 ? ` — the first of ${matches.length} entries with this path, which NTLDR pre-selects` : ''} when the timeout runs out.`
+        : 'Matches no entry: NTLDR adds a "Windows (default)" menu item that boots this path.';
+      return { ...md(text), range: plainRange(k.valueRange) };
+    }
     if (known) return { ...md(`**${known.name}=** — ${known.doc}`), range: plainRange(k.keyRange) };
   }
 

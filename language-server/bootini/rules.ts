@@ -530,7 +530,9 @@ const switches: Rule = {
               'bootini/unknown-switch',
               Warning,
               sw.nameRange,
-              `NTLDR does not know /${sw.name} and silently ignores it${guesses.length ? ` — did you mean /${guesses[0].toLowerCase()}?` : '; remove it or correct the spelling.'} (Switches are case-insensitive.)`,
+              /DEBUG|BAUDRATE/.test(sw.upper)
+                ? `NTLDR does not know /${sw.name}, but it finds options by substring: because the name contains ${sw.upper.includes('DEBUG') ? 'DEBUG' : 'BAUDRATE'}, it enables the kernel debugger (with default port and speed)${guesses.length ? ` — did you mean /${guesses[0].toLowerCase()}?` : '.'} Write the documented switch.`
+                : `NTLDR does not know /${sw.name} and silently ignores it${guesses.length ? ` — did you mean /${guesses[0].toLowerCase()}?` : '; remove it or correct the spelling.'} (Switches are case-insensitive.)`,
               guesses.map((g, i) => ({ title: `Change to /${g.toLowerCase()}`, edits: [{ range: sw.nameRange, newText: `/${g.toLowerCase()}` }], preferred: i === 0 })),
             ),
           );

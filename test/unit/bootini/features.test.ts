@@ -111,6 +111,11 @@ describe('boot.ini hovers', () => {
     assert.match(h, /Versions/);
     assert.match(h, /"XP \[debugger enabled\]"/);
   });
+  it('default= says which entry it boots, or that it matches none', () => {
+    assert.match(hoverText(bootIniFeatures.hover!(input(FILE), { line: 2, character: 12 })), /Boots \*\*Microsoft Windows XP Professional\*\* \(line 5\)/);
+    const t = FILE.replace(`default=${XP}`, 'default=multi(0)disk(0)rdisk(1)partition(1)\\WINDOWS');
+    assert.match(hoverText(bootIniFeatures.hover!(input(t), { line: 2, character: 12 })), /Matches no entry/);
+  });
   it('explains ARC path components and [boot loader] keys', () => {
     const h = hoverText(bootIniFeatures.hover!(input(FILE), { line: 4, character: 3 }));
     assert.match(h, /rdisk\(0\)/);

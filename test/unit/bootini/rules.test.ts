@@ -132,6 +132,13 @@ describe('boot.ini rules', () => {
       assert.deepEqual(withCode(xp(`${XP}="a" /debug /break`, `${XP}="b" /debugport=com2 /break`), 'bootini/switch-requires'), []);
       assert.equal(withCode(xp(`${XP}="c" /debug /nodebug /break`), 'bootini/switch-requires').length, 1);
     });
+    it('follows NTLDR\'s substring rule: a misspelt /debugger still enables the debugger', () => {
+      const t = xp(`${XP}="XP" /debugger /break`);
+      assert.deepEqual(withCode(t, 'bootini/switch-requires'), []);
+      const [u] = withCode(t, 'bootini/unknown-switch');
+      assert.match(msg(u), /by substring/);
+      assert.equal(withCode(xp(`${XP}="XP" /crashdebug /break`), 'bootini/switch-requires').length, 1);
+    });
     it('/baudrate without /debugport warns about the default port', () => {
       const [d] = withCode(xp(`${XP}="XP" /baudrate=115200`), 'bootini/switch-requires');
       assert.equal(d.severity, WARNING);
