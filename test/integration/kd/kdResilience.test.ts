@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { listenTcp, openPty } from '../../kdsim/kdSimTransports';
+import type { Scenario } from '../../kdsim/kdSimulator';
 import { Harness } from './kdHarness';
 import { encodeControlPacket, encodeDataPacket, PacketType } from '../../../adapter/kd/kdPacket';
 import { encodePrintString } from '../../../adapter/kd/kdStructs';
@@ -192,5 +193,29 @@ test('fuzz (seeded): a port spewing garbage and malformed frames crashes nothing
     peer?.destroy();
     await h.dispose();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('a shutdown notice (LoadSymbols unload, base −1) is continued; the session follows the reboot', async () => {
+  const script: Scenario = {
+    name: 'shutdown-notice',
+    *steps(boot) {
+      yield { kind: 'print', text: `boot ${boot} up\n` };
+      if (boot === 1) yield { kind: 'reboot', notice: true };
+      else yield { kind: 'idle', ms: Infinity };
+    },
+  };
+  const sim = await listenTcp({ scenario: script, rebootDelayMs: 100 });
+  const h = new Harness(`tcp:127.0.0.1:${sim.port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    await h.waitForOutput(/boot 2 up/);
+    assert.match(h.outputText('important'), /shutting down\/rebooting/);
+    assert.equal(h.events.filter((e) => e.event === 'stopped').length, 0, 'the notice is not a user-visible stop');
+    assert.match(h.transcriptText(), /boot 1 up[\s\S]*shutting down or rebooting[\s\S]*boot 2 up/);
+  } finally {
+    await h.dispose();
+    await sim.close();
   }
 });

@@ -93,6 +93,13 @@ test('registers, EFLAGS, editable eax, memory read/write/partial, evaluate, modu
     const big = await t.readMemory(0x804d7000n, 10000);
     assert.equal(big.data.length + big.unreadableBytes, 10000);
     assert.equal(big.data.readUInt16LE(0), 0x5a4d, 'MZ at the kernel base');
+    // A read running off the end of the KPCR page (0xFFDFF000 on a UP XP): the readable prefix
+    // plus the unreadable rest.
+    const edge = await t.readMemory(0xffdffff0n, 64);
+    assert.equal(edge.data.length, 16);
+    assert.equal(edge.unreadableBytes, 48);
+    const none = await t.readMemory(0x10n, 32);
+    assert.deepEqual([none.data.length, none.unreadableBytes], [0, 32]);
     const scratch = espVal - 0x100n;
     assert.equal(await t.writeMemory(scratch, Buffer.from('BootDbg')), 7);
     assert.equal((await t.readMemory(scratch, 7)).data.toString(), 'BootDbg');
