@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FormatError, ProgramSymbols } from '../../../adapter/symbols/programSymbols';
-import { fixture, missingTools, nmSymbols, objdumpDecodedLines, OracleRow, run, tempDir } from './toolchain';
+import { fixture, haveGccM32, missingTools, nmSymbols, objdumpDecodedLines, OracleRow, run, tempDir } from './toolchain';
 
 const skip = missingTools('as', 'ld', 'nm', 'objdump');
 const bsSource = fixture('bootsector.S');
@@ -185,6 +185,47 @@ describe('sections sharing link address 0 (iPXE layout)', { skip }, () => {
     assert.deepEqual(elf.lineForAddress(0n), { path: src, line: lineIn('movw\t$0x1000') }, 'without a section: the first section in header order wins a tie');
   });
 });
+
+describe('an iPXE-like link: .prefix, .text16, .data16 and C .textdata all at VMA 0', { skip: missingTools('as', 'ld', 'gcc', 'objdump') ?? (haveGccM32() ? undefined : 'gcc -m32 cannot build 32-bit objects here') }, () => {
+  test('every line with code is attributed to the right section, and lookups by section agree', () => {
+    const tmp = tempDir();
+    try {
+      const d = tmp.dir;
+      run('as', ['--32', '-g', '-o', join(d, 'two.o'), fixture('twosections.S')]);
+      run('gcc', ['-m32', '-g', '-O1', '-fno-pie', '-c', '-o', join(d, 'cu.o'), fixture('cunit.c')]);
+      const elf = join(d, 'ipxe.elf');
+      run('ld', ['-m', 'elf_i386', '-T', fixture('ipxelike.lds'), '-o', elf, join(d, 'two.o'), join(d, 'cu.o')]);
+      const p = ProgramSymbols.load(elf);
+      assert.deepEqual(p.sections.map((s) => [s.name, s.address]), [['.prefix', 0n], ['.text16', 0n], ['.data16', 0n], ['.textdata', 0n]]);
+      const prefixEnd = p.sections.find((s) => s.name === '.prefix')!.size;
+      let checked = 0;
+      for (const r of objdumpDecodedLines(elf)) {
+        if (r.line === undefined || !r.isStmt) continue;
+        const [hit] = p.addressesForLine(r.file === 'cunit.c' ? fixture('cunit.c') : fixture(r.file), r.line);
+        assert.ok(hit, `${r.file}:${r.line}`);
+        const want = r.file === 'cunit.c' || r.file === 'inlined.h' ? '.textdata' : r.line < lineOfTwo('.section ".text16"') ? '.prefix' : '.text16';
+        assert.equal(hit.section, want, `${r.file}:${r.line}`);
+        const back = p.lineForAddress(hit.address, want);
+        if (r.file === 'twosections.S') assert.equal(back?.line, hit.line, `${r.file}:${r.line} back through ${want}`);
+        // Optimised C: several rows share an address (inlining), so the way back may name another line of the unit.
+        else assert.ok(back && ['cunit.c', 'inlined.h'].includes(basename(back.path)), `${r.file}:${r.line} back through ${want}`);
+        checked++;
+      }
+      assert.ok(checked > 15, `checked ${checked}`);
+      // One address, three answers depending on the section the CPU is executing.
+      assert.equal(basename(p.lineForAddress(5n, '.prefix')!.path), 'twosections.S');
+      assert.equal(basename(p.lineForAddress(5n, '.textdata')!.path), 'cunit.c');
+      assert.ok(prefixEnd > 5);
+      assert.equal(p.symbolForAddress(0n, '.textdata')?.name, 'scale');
+    } finally {
+      tmp.dispose();
+    }
+  });
+});
+
+function lineOfTwo(text: string): number {
+  return readFileSync(fixture('twosections.S'), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+}
 
 describe('64-bit higher-half addresses (kernel-style link)', { skip: missingTools('gcc', 'ld', 'nm') }, () => {
   test('symbols, lines and sections keep every bit of 0xffffffff8xxxxxxx addresses', () => {
