@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { BootReportBuilder, buildSessionReports } from '../language-server/transcript/iscsiBootReport';
 import { redactedFileName, redactTranscript } from '../language-server/transcript/redact';
 import { reportToMarkdown, sessionsToMarkdown } from '../language-server/transcript/reportMarkdown';
+import { dbgPrintText } from '../language-server/transcript/dapOutput';
 import { registerBootReportView } from './bootReportView';
 
 const REPORT_SCHEME = 'bootdbg-report';
@@ -153,15 +154,6 @@ async function shareTranscript(): Promise<void> {
   await vscode.window.showTextDocument(opened, { preview: false });
   const what = `${result.secrets} secret(s)${names ? ` and ${result.names} name(s)` : ''}`;
   void vscode.window.showInformationMessage(`BootDbg: wrote ${path.basename(target.fsPath)} with ${what} redacted. Check it before posting.`);
-}
-
-/** The DbgPrint text of a DAP message, if it is a target-output event. */
-export function dbgPrintText(message: unknown): string | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const m = message as { type?: unknown; event?: unknown; body?: { category?: unknown; output?: unknown } };
-  if (m.type !== 'event' || m.event !== 'output' || !m.body) return undefined;
-  if (m.body.category !== 'stdout' || typeof m.body.output !== 'string') return undefined;
-  return m.body.output;
 }
 
 async function showBootReport(): Promise<void> {

@@ -84,3 +84,16 @@ describe('garbage in a serial capture', () => {
     assert.equal(a.flush(), 'tail');
   });
 });
+
+describe('DAP output events feeding the live report', () => {
+  it('takes stdout output events only', async () => {
+    const { dbgPrintText } = await import('../../../language-server/transcript/dapOutput');
+    assert.equal(dbgPrintText({ type: 'event', event: 'output', body: { category: 'stdout', output: 'iScsiBP: x\n' } }), 'iScsiBP: x\n');
+    assert.equal(dbgPrintText({ type: 'event', event: 'output', body: { category: 'console', output: 'note\n' } }), undefined);
+    assert.equal(dbgPrintText({ type: 'event', event: 'stopped', body: {} }), undefined);
+    assert.equal(dbgPrintText({ type: 'response', command: 'threads' }), undefined);
+    for (const junk of [null, undefined, 42, 'x', { type: 'event', event: 'output', body: null }, { type: 'event', event: 'output', body: { category: 'stdout', output: 7 } }]) {
+      assert.equal(dbgPrintText(junk), undefined);
+    }
+  });
+});
