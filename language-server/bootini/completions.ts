@@ -1,6 +1,7 @@
 /** Completions: section headers, [boot loader] keys and values, entry templates, switches and switch values. */
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver-types';
 import type { BootDbgSettings } from '../languageFeatures';
+import { parseArcPath } from './arcPath';
 import { debugSwitchesFor } from './debugSwitches';
 import { menuEntries, SECTION_NAMES, type BootIniDocument, type SectionKind } from './parser';
 import { BOOT_LOADER_KEYS } from './rules';
@@ -113,7 +114,12 @@ export function bootIniCompletions(doc: BootIniDocument, pos: Position, settings
       const start = slashAt >= 0 ? tokenStart + slashAt : pos.character;
       let end = pos.character;
       while (end < lineText.length && !/[\s/=:]/.test(lineText[end])) end++;
-      return SWITCHES.map((s, i) => {
+      // Switches already on the entry are not offered again (except the one being typed); those
+      // that fit the entry's kind (Windows vs boot-sector file) come first.
+      const present = new Set(entry.switches.filter((w) => !(w.range.start.character <= start && start < w.range.end.character)).map((w) => w.canonical));
+      const bootSector = parseArcPath(entry.path).kind === 'drive';
+      return SWITCHES.filter((s) => !present.has(s.name)).map((s, i) => {
+        const fits = (s.scope === 'bootsector-entry') === bootSector;
         const takesValue = s.value.kind !== 'flag' && !('optional' in s.value && s.value.optional);
         const insert = `/${s.name.toLowerCase()}${takesValue ? s.separator : ''}`;
         return {
@@ -122,7 +128,7 @@ export function bootIniCompletions(doc: BootIniDocument, pos: Position, settings
           detail: s.syntax,
           documentation: { kind: MarkupKind.Markdown, value: switchDoc(s) },
           filterText: insert,
-          sortText: String(i).padStart(3, '0'),
+          sortText: (fits ? '0' : '1') + String(i).padStart(3, '0'),
           textEdit: { range: replace(pos.line, start, end), newText: insert },
           command: takesValue ? { title: 'value', command: 'editor.action.triggerSuggest' } : undefined,
         };
@@ -176,7 +182,8 @@ function entryItems(doc: BootIniDocument, pos: Position, indent: number, lineTex
 function valueItems(info: SwitchInfo, r: Range): CompletionItem[] {
   const v = info.value;
   let values: string[] = [];
-  if (v.kind === 'enum') values = v.values.map((x) => (info.name === 'SAFEBOOT' || info.name === 'DEBUG' ? x.toLowerCase() : x.toLowerCase()));
+  // USB debugging needs a Vista+ target, which boot.ini never starts: not offered.
+  if (v.kind === 'enum') values = v.values.filter((x) => !(info.name === 'DEBUGPORT' && x === 'USB')).map((x) => x.toLowerCase());
   else if (v.kind === 'integer') values = (v.recommended ?? [v.default, v.min, v.max].filter((x): x is number => x !== undefined)).map(String);
   else if (info.name === 'FASTDETECT' || info.name === 'NOSERIALMICE') values = ['com1', 'com2', 'com1,2'];
   const dflt = v.kind === 'enum' || v.kind === 'integer' ? v.default : undefined;

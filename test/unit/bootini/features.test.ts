@@ -92,9 +92,19 @@ describe('boot.ini completions', () => {
     assert.equal((dp.textEdit as TextEdit).newText, '/debugport=');
     const line2 = `${XP}="XP" /baudrate=`;
     const values = labels(bootIniFeatures.completions!(input(`[operating systems]\r\n${line2}`), { line: 1, character: line2.length }));
+    const line4 = `${XP}="XP" /debugport=`;
+    assert.deepEqual(labels(bootIniFeatures.completions!(input(`[operating systems]\r\n${line4}`), { line: 1, character: line4.length })), ['com1', 'com2', 'com3', 'com4', '1394']);
     assert.deepEqual(values, ['9600', '19200', '38400', '57600', '115200']);
     const line3 = `${XP}="XP" /safeboot:`;
     assert.ok(labels(bootIniFeatures.completions!(input(`[operating systems]\r\n${line3}`), { line: 1, character: line3.length })).includes('minimal(alternateshell)'));
+  });
+  it('switches already present are not offered again; boot-sector switches first on C:\\ entries', () => {
+    const line = `${XP}="XP" /fastdetect /sos /`;
+    const items = labels(bootIniFeatures.completions!(input(`[operating systems]\r\n${line}`), { line: 1, character: line.length }));
+    assert.ok(!items.includes('/fastdetect') && !items.includes('/sos') && items.includes('/debug'));
+    const dos = 'C:\\="MS-DOS" /';
+    const sorted = bootIniFeatures.completions!(input(`[operating systems]\r\n${dos}`), { line: 1, character: dos.length }).sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
+    assert.deepEqual(sorted.slice(0, 3).map((i) => i.label).sort(), ['/cmdcons', '/win95', '/win95dos']);
   });
   it('no switch completions inside the title', () => {
     const line = `${XP}="XP /de`;
