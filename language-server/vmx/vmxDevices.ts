@@ -72,11 +72,15 @@ const INDEXED_KEY = /^([A-Za-z_]+)(\d+)(?::(\d+))?\./;
 export function splitDeviceKey(key: string): VmxKeyParts | undefined {
   const m = INDEXED_KEY.exec(key);
   if (!m || m[0].length === key.length) return undefined;
-  const family = FAMILY_BY_LOWER.get(m[1].toLowerCase());
-  if (!family) return undefined;
-  if (m[3] !== undefined && !family.units) return undefined;
-  const controllerLength = m[1].length + m[2].length;
-  return new VmxKeyParts(key, family, Number(m[2]), m[3] === undefined ? undefined : Number(m[3]), controllerLength, m[0].length - 1);
+  return deviceParts(key, m[1].toLowerCase(), m[2], m[3], m[0].length);
+}
+
+/** Parts from an already matched `family N [:M] .` prefix (family in lower case); undefined when
+ *  the family is not a device family or takes no unit. */
+export function deviceParts(key: string, familyLower: string, index: string, unit: string | undefined, prefixLength: number): VmxKeyParts | undefined {
+  const family = FAMILY_BY_LOWER.get(familyLower);
+  if (!family || (unit !== undefined && !family.units)) return undefined;
+  return new VmxKeyParts(key, family, Number(index), unit === undefined ? undefined : Number(unit), familyLower.length + index.length, prefixLength - 1);
 }
 
 /**

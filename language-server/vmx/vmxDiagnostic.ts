@@ -16,6 +16,8 @@ export const VMX_CODES = [
   'vmx/iscsi-nic-slot',
   'vmx/serial-kd',
   'vmx/ignored-key',
+  'vmx/hw-version',
+  'vmx/requires',
 ] as const;
 export type VmxCode = (typeof VMX_CODES)[number];
 

@@ -13,7 +13,7 @@
  * Keys are case-insensitive: `keyLower` is what lookups use.
  */
 import type { Range } from 'vscode-languageserver-types';
-import { splitDeviceKey } from './vmxDevices';
+import { deviceParts } from './vmxDevices';
 import type { VmxKeyParts } from './vmxDevices';
 
 /** One `key = value` line. Ranges are computed on access: a 10,000-line file makes 10,000 entries,
@@ -272,10 +272,14 @@ function parseLine(s: string, n: number, from: number, problems: VmxProblem[], c
     });
   }
   const keyLower = key.toLowerCase();
-  return new VmxEntry(n, key, keyLower, templateOf(keyLower), splitDeviceKey(key), rawValue, decoded.value, quoted, nameStart, valueStart, len);
+  // One match on the lower-case key gives both the table template and the device parts.
+  const m = INDEXED_TEMPLATE.exec(keyLower);
+  const template = m ? `${m[1]}n${m[3] !== undefined ? ':m' : ''}.${keyLower.slice(m[0].length)}` : keyLower;
+  const parts = m && m[0].length < keyLower.length ? deviceParts(key, m[1], m[2], m[3], m[0].length) : undefined;
+  return new VmxEntry(n, key, keyLower, template, parts, rawValue, decoded.value, quoted, nameStart, valueStart, len);
 }
 
-const INDEXED_TEMPLATE = /^([a-z_]*[a-z_])(\d+)(?::(\d+))?\./;
+const INDEXED_TEMPLATE = /^([a-z_]+)(\d+)(?::(\d+))?\./;
 
 /** Lower-case template of a key: `Ethernet0.VirtualDev` → `ethernetn.virtualdev`,
  *  `pciBridge1:0.pxm` → `pcibridgen:m.pxm` (the rule the generator applied to the corpus keys). */

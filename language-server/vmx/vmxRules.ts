@@ -8,7 +8,8 @@ import { DiagnosticSeverity, DiagnosticTag, deleteLineEdit, eolOf, insertLineEdi
 import type { VmxFix } from './vmxDiagnostic';
 import type { VmxDocument, VmxEntry, VmxProblemKind } from './vmxParser';
 import { entriesOf, isTrue, lastEntry, valueOf } from './vmxParser';
-import { checkValue, guestOsInfo, hasNamespaceTemplates, inOpenNamespace, intValue, isKnownKey, specFor, suggestGuestOs, suggestKeys } from './vmxKeys';
+import { VMX_HARDWARE_GATES } from './vmxHardwareGates';
+import { checkValue, guestOsInfo, hasNamespaceTemplates, inOpenNamespace, intValue, isKnownKey, specFor, suggestGuestOs, suggestKeys, virtualHwInfo } from './vmxKeys';
 
 export interface VmxRuleInput {
   doc: VmxDocument;
@@ -499,6 +500,71 @@ const serialKdRule: VmxRule = {
   },
 };
 
+// --- cross-key -------------------------------------------------------------------------------
+
+const GATES_BY_TEMPLATE = new Map<string, (typeof VMX_HARDWARE_GATES)[number][]>();
+for (const g of VMX_HARDWARE_GATES) GATES_BY_TEMPLATE.set(g.template, [...(GATES_BY_TEMPLATE.get(g.template) ?? []), g]);
+
+function products(hw: number): string {
+  const info = virtualHwInfo(hw);
+  return info ? ` (${info.products.slice(0, 3).join(', ')})` : '';
+}
+
+const hwVersionRule: VmxRule = {
+  code: 'vmx/hw-version',
+  run({ doc }) {
+    const hwEntry = lastEntry(doc, 'virtualHW.version');
+    const hw = intValue(hwEntry?.value);
+    if (hw === undefined || !hwEntry) return [];
+    const out: Diagnostic[] = [];
+    for (const e of doc.entries) {
+      const gates = GATES_BY_TEMPLATE.get(e.template);
+      if (!gates) continue;
+      const gate = gates.find((g) => g.value === e.value.trim().toLowerCase());
+      if (!gate || hw >= gate.minHw) continue;
+      out.push(
+        vmxDiagnostic(
+          'vmx/hw-version',
+          DiagnosticSeverity.Warning,
+          e.valueRange,
+          `${gate.what.charAt(0).toUpperCase()}${gate.what.slice(1)} needs virtual hardware ${gate.minHw} or later${products(gate.minHw)}, but this VM is hardware ${hw}${products(hw)}: VMware will not power it on with this device. Raise virtualHW.version (the VM then no longer runs on older products) or choose another model.`,
+          [{ title: `Set virtualHW.version = "${gate.minHw}"`, edits: [setValueEdit(hwEntry, String(gate.minHw))] }],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** Settings that only work together with another key (vmx.md §2, §6.4). */
+const requiresRule: VmxRule = {
+  code: 'vmx/requires',
+  run({ doc }) {
+    const out: Diagnostic[] = [];
+    for (const e of doc.entries) {
+      const p = e.parts;
+      const v = e.value.trim().toLowerCase();
+      if (p?.family.family === 'ethernet' && p.unit === undefined) {
+        const prop = p.property.toLowerCase();
+        if (prop === 'connectiontype' && v === 'custom' && !valueOf(doc, `${p.device}.vnet`)) {
+          out.push(vmxDiagnostic('vmx/requires', DiagnosticSeverity.Warning, e.valueRange, `connectionType "custom" needs ${p.device}.vnet (e.g. "VMnet2" on Windows, "/dev/vmnet2" on Linux); without it the NIC is connected to no network.`));
+        } else if (prop === 'addresstype' && v === 'static' && !valueOf(doc, `${p.device}.address`)) {
+          out.push(vmxDiagnostic('vmx/requires', DiagnosticSeverity.Warning, e.valueRange, `addressType "static" needs ${p.device}.address (a MAC in 00:50:56:00:00:00–00:50:56:3F:FF:FF); without it VMware has no MAC to give the NIC.`));
+        }
+      } else if (e.keyLower === 'bios.bootorder' && /(^|,)\s*hdd\s*(,|$)/i.test(e.value) && !valueOf(doc, 'bios.hddOrder')) {
+        out.push(vmxDiagnostic('vmx/requires', DiagnosticSeverity.Warning, e.valueRange, '"hdd" in bios.bootOrder needs bios.hddOrder (e.g. "scsi0:0,ide0:0") to say which disk; without it the BIOS picks one on its own.'));
+      } else if (e.keyLower === 'cpuid.corespersocket') {
+        const cores = intValue(e.value);
+        const cpus = intValue(valueOf(doc, 'numvcpus')) ?? 1;
+        if (cores !== undefined && cores > 0 && (cpus % cores !== 0 || cores > cpus)) {
+          out.push(vmxDiagnostic('vmx/requires', DiagnosticSeverity.Error, e.valueRange, `cpuid.coresPerSocket (${cores}) must divide numvcpus (${cpus}) and not exceed it; VMware refuses to power on the VM otherwise.`));
+        }
+      }
+    }
+    return out;
+  },
+};
+
 export const VMX_RULES: readonly VmxRule[] = [
   syntaxRule,
   duplicateRule,
@@ -510,6 +576,8 @@ export const VMX_RULES: readonly VmxRule[] = [
   guestOsRule,
   iscsiNicSlotRule,
   serialKdRule,
+  hwVersionRule,
+  requiresRule,
 ];
 
 export function runVmxRules(input: VmxRuleInput): Diagnostic[] {

@@ -174,3 +174,26 @@ test('vmx/device-index and vmx/ignored-key', () => {
   assert.equal(ignored.length, 1);
   assert.equal(ignored[0].severity, DiagnosticSeverity.Hint);
 });
+
+test('vmx/hw-version: devices newer than the virtual hardware', () => {
+  const text = BASE + SCSI + 'ethernet0.present = "TRUE"\nethernet0.virtualDev = "vmxnet3"\n';
+  const [d] = withCode(text, 'vmx/hw-version');
+  assert.equal(d.severity, DiagnosticSeverity.Warning);
+  assert.match(d.message, /VMXNET3 NIC needs virtual hardware 7 or later \(ESX\/ESXi 4\.x.*this VM is hardware 4 \(ESX 3\.x/);
+  assert.match(applyFix(text, 'vmx/hw-version'), /virtualHW.version = "7"/);
+  assert.deepEqual(withCode(applyFix(text, 'vmx/hw-version'), 'vmx/hw-version'), []);
+  assert.equal(withCode(BASE + 'nvme0.present = "TRUE"\nsata0.present = "TRUE"\nfirmware = "efi"\n', 'vmx/hw-version').length, 3);
+  assert.deepEqual(withCode(BASE + 'nvme0.present = "FALSE"\nethernet0.virtualDev = "vlance"\n', 'vmx/hw-version'), []);
+  assert.deepEqual(withCode(BASE.replace('"4"', '"13"') + 'nvme0.present = "TRUE"\n', 'vmx/hw-version'), []);
+});
+
+test('vmx/requires: settings that need a companion key', () => {
+  assert.match(withCode(BASE + 'ethernet0.connectionType = "custom"\n', 'vmx/requires')[0].message, /ethernet0\.vnet/);
+  assert.deepEqual(withCode(BASE + 'ethernet0.connectionType = "custom"\nethernet0.vnet = "VMnet2"\n', 'vmx/requires'), []);
+  assert.match(withCode(BASE + 'ethernet0.addressType = "static"\n', 'vmx/requires')[0].message, /ethernet0\.address/);
+  assert.match(withCode(BASE + 'bios.bootOrder = "ethernet0,hdd"\n', 'vmx/requires')[0].message, /bios\.hddOrder/);
+  assert.deepEqual(withCode(BASE + 'bios.bootOrder = "ethernet0,hdd"\nbios.hddOrder = "scsi0:0"\n', 'vmx/requires'), []);
+  const cores = withCode(BASE + 'numvcpus = "6"\ncpuid.coresPerSocket = "4"\n', 'vmx/requires');
+  assert.equal(cores[0].severity, DiagnosticSeverity.Error);
+  assert.deepEqual(withCode(BASE + 'numvcpus = "8"\ncpuid.coresPerSocket = "4"\n', 'vmx/requires'), []);
+});
