@@ -50,7 +50,7 @@ export interface LineUnit {
   rowEnd: number;
 }
 
-/** Growable columnar row store. */
+/** Columnar row store; the line-program decoder writes into the arrays directly after reserve(). */
 export class LineRows {
   count = 0;
   address: Float64Array;
@@ -67,24 +67,11 @@ export class LineRows {
     this.flags = new Uint8Array(n);
   }
 
-  push(address: number, line: number, file: number, flags: number): void {
-    if (this.count === this.address.length) this.grow();
-    const i = this.count++;
-    this.address[i] = address;
-    this.line[i] = line;
-    this.file[i] = file;
-    this.flags[i] = flags;
-  }
-
   /** Makes room for at least `n` rows. */
   reserve(n: number): void {
     // Geometric growth: units are decoded one after another, so exact-size growth would copy
     // every earlier row once per unit.
     if (n > this.address.length) this.resize(Math.max(n, this.address.length * 2));
-  }
-
-  grow(): void {
-    this.resize(this.address.length * 2);
   }
 
   private resize(n: number): void {

@@ -8,7 +8,10 @@
  * range (all start at 0). Where that matters the optional `section` argument/result names the
  * section, so a caller that knows which section is executing can disambiguate.
  *
- * Indexes are built once, lazily, as sorted typed arrays searched by bisection.
+ * Line programs are decoded per compile unit when a lookup needs them (.debug_aranges say which
+ * unit holds an address, file tables which units mention a file); indexes over the decoded rows
+ * are built lazily as sorted typed arrays searched by bisection, and rebuilt only when another
+ * unit gets decoded.
  */
 import { readFileSync } from 'node:fs';
 import * as posixPath from 'node:path/posix';
