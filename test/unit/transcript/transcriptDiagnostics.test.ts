@@ -111,6 +111,22 @@ describe('transcript diagnostics', () => {
     assert.match(msg(ds.find((d) => d.code === 'transcript/boot-status')), /STATUS_IO_TIMEOUT/);
   });
 
+  it('sanbootconf: NIC gateway 0.0.0.0 and the target behind a router', () => {
+    const text = fixture('sanbootconf-success.kdlog').replace('  Gateway = 10.0.2.2', '  Gateway = 0.0.0.0').replace('  IP = 10.0.2.2\n', '  IP = 192.168.7.20\n');
+    const ds = transcriptFeatures.diagnostics({ uri: 'file:///gw.kdlog', text, ctx: isolatedContext() });
+    assert.deepEqual(codes(ds), ['transcript/no-gateway']);
+    assert.equal(text.split('\n')[ds[0].range.start.line], '  Gateway = 0.0.0.0');
+    assert.match(msg(ds[0]), /target 0 \(192\.168\.7\.20\)/);
+    assert.equal(ds[0].relatedInformation?.[0].location.range.start.line, text.split('\n').indexOf('  IP = 192.168.7.20'));
+  });
+
+  it('a blue-screen STOP line from a serial console counts as the bugcheck', () => {
+    const text = 'SAN Boot Configuration Driver initialising\nFound iBFT at 9e620\n*** STOP: 0x0000007B (0xF789E528,0xC000000E,0x00000000,0x00000000)\n';
+    const ds = transcriptFeatures.diagnostics({ uri: 'file:///stop.kdlog', text, ctx: isolatedContext() });
+    assert.deepEqual(codes(ds), ['transcript/bugcheck-7b']);
+    assert.match(msg(ds[0]), /STATUS_NO_SUCH_DEVICE/);
+  });
+
   it('a target on the same subnet needs no gateway', () => {
     const text = fixture('msinitiator-no-gateway.kdlog').replace('192.168.50.9', '10.0.2.9');
     const ds = transcriptFeatures.diagnostics({ uri: 'file:///x.kdlog', text, ctx: isolatedContext() });
