@@ -70,6 +70,8 @@ export function hex32(n: number): string {
 
 export class KdClient extends EventEmitter {
   arch: Arch = 'x86';
+  /** The CPU requests are addressed to: the one that reported the current stop. */
+  processor = 0;
   version: KdVersion | undefined;
   private pendingReply: PendingReply | undefined;
   /** Serialises requests: the target handles one manipulate request at a time. */
@@ -110,9 +112,12 @@ export class KdClient extends EventEmitter {
   private onPacket(type: PacketType, payload: Buffer): void {
     try {
       switch (type) {
-        case PacketType.StateChange64:
-          this.emit('stateChange', decodeStateChange(payload, this.arch));
+        case PacketType.StateChange64: {
+          const sc = decodeStateChange(payload, this.arch);
+          this.processor = sc.processor;
+          this.emit('stateChange', sc);
           return;
+        }
         case PacketType.StateManipulate: {
           const m = decodeManipulate(payload);
           const p = this.pendingReply;
@@ -152,7 +157,7 @@ export class KdClient extends EventEmitter {
   /** Sends one manipulate request and waits for its reply (or only the ACK for no-reply APIs). */
   request(api: ManipulateApi, params?: Buffer, data?: Buffer): Promise<Manipulate | undefined> {
     const run = async (): Promise<Manipulate | undefined> => {
-      const payload = encodeManipulate(api, params, data);
+      const payload = encodeManipulate(api, params, data, this.processor);
       if (NO_REPLY_APIS.has(api)) {
         await this.link.send(PacketType.StateManipulate, payload);
         return undefined;

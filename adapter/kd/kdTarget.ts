@@ -31,7 +31,7 @@ import {
 import { describePort, KdTransport, openKdTransport, parsePortSpec, PortSpec, TransportError } from './kdTransport';
 import { KdLink } from './kdLink';
 import { hex32, KdClient } from './kdClient';
-import { Arch, DBG_CONTINUE, DebugIo, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange } from './kdStructs';
+import { Arch, DBG_CONTINUE, DebugIo, decodeStateChange, describeVersion, fromWirePointer, STATUS_BREAKPOINT, STATUS_SINGLE_STEP, StateChange } from './kdStructs';
 import { KdTranscript, defaultTranscriptPath } from './kdTranscript';
 import { bugcheckAnalysis, bugcheckHex, bugcheckTitle, lookupBugcheck, parseFatalSystemError } from './bugcheckCodes';
 import { KernelModule, SymbolTable, walkModuleList } from './kdSymbols';
@@ -527,8 +527,9 @@ export class KdTarget extends TargetEmitter implements Target {
     }
   }
 
-  private async handleStop(sc: StateChange): Promise<void> {
+  private async handleStop(first: StateChange): Promise<void> {
     const c = this.requireClient();
+    let sc = first;
     if (this.state === 'stopped' && this.stop && sc.raw.equals(this.stop.raw)) {
       return; // the same stop re-sent after a RESET/RESEND: nothing new
     }
@@ -538,7 +539,13 @@ export class KdTarget extends TargetEmitter implements Target {
     this.special = undefined;
     if (this.breakTimer) clearInterval(this.breakTimer);
     this.breakTimer = undefined;
+    const decodedAs = c.arch;
     await this.ensureKernelInfo();
+    if (c.arch !== decodedAs) {
+      // The first stop arrives before GetVersion tells us the pointer width: decode it again.
+      sc = decodeStateChange(sc.raw, c.arch);
+      this.stop = sc;
+    }
 
     if (sc.loadSymbols) {
       await this.handleLoadSymbols(sc);

@@ -77,7 +77,10 @@ export function explainOpenError(spec: PortSpec, err: NodeJS.ErrnoException): Tr
     ENOTSOCK: 'not a socket',
     EHOSTUNREACH: 'host unreachable',
   };
-  const hint = (code && hints[code]) ?? err.message;
+  let hint = (code && hints[code]) ?? err.message;
+  if (code === 'ENOENT' && spec.kind === 'serial' && /^COM\d+$/i.test(spec.path) && process.platform !== 'win32') {
+    hint += ` — on ${process.platform === 'darwin' ? 'macOS use /dev/cu.*' : 'Linux COM1 is /dev/ttyS0, USB adapters are /dev/ttyUSB0'}`;
+  }
   return new TransportError(`Cannot open ${where}: ${hint}`, code);
 }
 
@@ -173,11 +176,13 @@ export async function openKdTransport(spec: PortSpec, opts: OpenOptions): Promis
     }
     // Loaded lazily: the native binding is only needed for real serial devices.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SerialPort } = require('serialport') as { SerialPort: new (o: Record<string, unknown>) => SerialPortLike & { open(cb: (e: Error | null) => void): void } };
+    const { SerialPort } = require('serialport') as { SerialPort: new (o: Record<string, unknown>) => SerialPortLike & { open(cb: (e: Error | null) => void): void; flush(cb: (e: Error | null) => void): void } };
     const port = new SerialPort({ path: spec.path, baudRate: opts.baudRate, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false, autoOpen: false });
     await new Promise<void>((resolve, reject) => {
       port.open((err) => (err ? reject(explainOpenError(spec, err as NodeJS.ErrnoException)) : resolve()));
     });
+    // Stale bytes from before we opened the port would only confuse the leader hunt (§1.8 step 1).
+    await new Promise<void>((resolve) => port.flush(() => resolve()));
     return new SerialTransport(description, port);
   }
   const socket = await new Promise<net.Socket>((resolve, reject) => {
