@@ -18,6 +18,7 @@ export const VMX_CODES = [
   'vmx/ignored-key',
   'vmx/hw-version',
   'vmx/requires',
+  'vmx/not-vmware',
 ] as const;
 export type VmxCode = (typeof VMX_CODES)[number];
 

@@ -5,7 +5,7 @@ import type { DocumentInput, LanguageFeatures } from '../languageFeatures';
 import { parseVmx } from './vmxParser';
 import type { VmxDocument } from './vmxParser';
 import { runVmxRules } from './vmxRules';
-import { SOURCE } from './vmxDiagnostic';
+import { DiagnosticSeverity, SOURCE, vmxDiagnostic } from './vmxDiagnostic';
 import type { VmxDiagnosticData, VmxFix } from './vmxDiagnostic';
 import { vmxCompletions } from './vmxCompletions';
 import { vmxHover } from './vmxHover';
@@ -48,8 +48,34 @@ function completionDoc(input: DocumentInput, line: number): { doc: VmxDocument; 
   return { doc, lineText: doc.lines[line] };
 }
 
+/** Keys every VMware-written configuration has (vmx.md §1 "minimal valid VM", §7). */
+const VMWARE_MARKERS = ['config.version', 'virtualhw.version', 'guestos', '.encoding', 'displayname', 'memsize'];
+
+/**
+ * `.vmx` is also the extension of Valve Hammer map backups and of student bytecode files
+ * (vmx.md §7): a text with no VMware marker key whose lines mostly are not `name = value` is
+ * not checked, so it does not drown in syntax errors.
+ */
+export function looksLikeVmwareConfig(doc: VmxDocument): boolean {
+  if (VMWARE_MARKERS.some((k) => doc.lastByKey.has(k))) return true;
+  const ignoredLines = doc.problems.filter((p) => p.lineIgnored).length;
+  return ignoredLines <= doc.entries.length;
+}
+
 export function vmxDiagnostics(input: DocumentInput): Diagnostic[] {
-  return runVmxRules({ doc: parsedVmx(input.text, input.uri), text: input.text });
+  const doc = parsedVmx(input.text, input.uri);
+  if (!looksLikeVmwareConfig(doc)) {
+    const at = { line: 0, character: 0 };
+    return [
+      vmxDiagnostic(
+        'vmx/not-vmware',
+        DiagnosticSeverity.Information,
+        { start: at, end: at },
+        'This file does not look like a VMware configuration (no config.version, virtualHW.version or guestOS key, and most lines are not name = "value"; .vmx is also used by Valve Hammer map backups and other tools), so the .vmx checks are off.',
+      ),
+    ];
+  }
+  return runVmxRules({ doc, text: input.text });
 }
 
 function fixesOf(d: Diagnostic): VmxFix[] | undefined {

@@ -197,3 +197,13 @@ test('vmx/requires: settings that need a companion key', () => {
   assert.equal(cores[0].severity, DiagnosticSeverity.Error);
   assert.deepEqual(withCode(BASE + 'numvcpus = "8"\ncpuid.coresPerSocket = "4"\n', 'vmx/requires'), []);
 });
+
+test('vmx/not-vmware: a Valve Hammer map backup named .vmx is not checked', () => {
+  const hammer = ['versioninfo', '{', '\t"editorversion" "400"', '\t"editorbuild" "6440"', '\t"mapversion" "1"', '}', 'world', '{', '\t"id" "1"', '}'].join('\n');
+  const ds = diagnose(hammer);
+  assert.deepEqual(ds.map((d) => d.code), ['vmx/not-vmware']);
+  assert.equal(ds[0].severity, DiagnosticSeverity.Information);
+  // A broken but real VMware file is still checked (marker key present).
+  assert.ok(diagnose('config.version = "8"\nfoo\nbar\nbaz\n').every((d) => d.code === 'vmx/syntax'));
+  assert.deepEqual(diagnose(''), []);
+});
