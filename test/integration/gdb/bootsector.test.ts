@@ -318,3 +318,23 @@ test('disassembly before the PC resynchronises on instruction boundaries; reads 
     await h.dispose();
   }
 });
+
+test('a step over `hlt` with interrupts off never finishes in QEMU: interrupted after the step timeout, with a note', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('spin');
+  try {
+    await h.target.writeMemory(bs.linear('spin'), Buffer.from('faf4ebfd', 'hex')); // cli; hlt; jmp back
+    await h.target.stepIn('instruction'); // cli
+    await h.nextStop();
+    const t0 = Date.now();
+    await h.target.stepIn('instruction'); // hlt
+    const s = await h.nextStop(10000);
+    assert.equal(s.reason, 'step');
+    assert.ok(Date.now() - t0 >= 1000, 'waited for the step timeout');
+    assert.ok(h.outputs.some((o) => /did not finish .* hlt/.test(o)), h.outputs.join(''));
+    // The debugger is still in control afterwards.
+    const regs = await h.target.evaluate('$eflags & 0x200', 0, 'watch');
+    assert.match(regs.result, /^0x0 /, 'IF is clear');
+  } finally {
+    await h.dispose();
+  }
+});
