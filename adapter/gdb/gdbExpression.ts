@@ -3,7 +3,8 @@
  *   `$eax` `$ax` `$al` `$cs` `$eflags` `$cr0` (registers, `$` optional for register names),
  *   `07c0:0005`, `$ds:$si`, `cs:ip` (segment:offset → linear address),
  *   `*(u8*)addr`, `*(u16*)addr`, `*(u32*)addr` (memory),
- *   symbol names (linear address of the label), `0x1f`, `1fh`, `42`, `+ - * / % & | ^ << >> ~ ( )`.
+ *   symbol names (linear address of the label), `0x1f`, `1fh`, `42`, `+ - * / % & | ^ << >> ~ ( )`,
+ *   and for breakpoint conditions `== != < <= > >= && || !`.
  * Parsing is separate from evaluation so bad input gives a clear message without touching the target.
  */
 
@@ -13,7 +14,7 @@ export type Expr =
   | { kind: 'sym'; name: string }
   | { kind: 'segoff'; seg: Expr; off: Expr }
   | { kind: 'deref'; size: 1 | 2 | 4; addr: Expr }
-  | { kind: 'unary'; op: '-' | '~'; arg: Expr }
+  | { kind: 'unary'; op: '-' | '~' | '!'; arg: Expr }
   | { kind: 'binary'; op: string; left: Expr; right: Expr };
 
 export class ExpressionError extends Error {}
@@ -21,13 +22,16 @@ export class ExpressionError extends Error {}
 const DEREF_SIZES: Record<string, 1 | 2 | 4> = { u8: 1, u16: 2, u32: 4, uint8_t: 1, uint16_t: 2, uint32_t: 4, byte: 1, word: 2, dword: 4 };
 
 /** Precedence climbing table (higher binds tighter). */
-const BINARY_PRECEDENCE: Record<string, number> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+const BINARY_PRECEDENCE: Record<string, number> = {
+  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '<=': 7, '>': 7, '>=': 7,
+  '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+};
 
 type Token = { t: 'num'; v: bigint; raw: string } | { t: 'id'; v: string } | { t: 'op'; v: string };
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(0x[0-9a-f]+|[0-9][0-9a-f]*h?(?![\w$]))|(\$?[A-Za-z_.][\w.$@]*)|(<<|>>|[-+*/%&|^~():]))/giy;
+  const re = /\s*(?:(0x[0-9a-f]+|[0-9][0-9a-f]*h?(?![\w$]))|(\$?[A-Za-z_.][\w.$@]*)|(<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%&|^~():<>!]))/giy;
   let pos = 0;
   while (pos < text.length) {
     if (/^\s*$/.test(text.slice(pos))) break;
@@ -93,7 +97,7 @@ export function parseExpression(text: string, isRegister: (name: string) => bool
       }
       return { kind: 'deref', size: 1, addr: unary() };
     }
-    if (tok.v === '-' || tok.v === '~') {
+    if (tok.v === '-' || tok.v === '~' || tok.v === '!') {
       i++;
       return { kind: 'unary', op: tok.v, arg: unary() };
     }
@@ -162,6 +166,14 @@ function applyBinary(op: string, a: bigint, b: bigint): bigint {
     case '^': return a ^ b;
     case '<<': return a << b;
     case '>>': return a >> b;
+    case '==': return a === b ? 1n : 0n;
+    case '!=': return a !== b ? 1n : 0n;
+    case '<': return a < b ? 1n : 0n;
+    case '<=': return a <= b ? 1n : 0n;
+    case '>': return a > b ? 1n : 0n;
+    case '>=': return a >= b ? 1n : 0n;
+    case '&&': return a !== 0n && b !== 0n ? 1n : 0n;
+    case '||': return a !== 0n || b !== 0n ? 1n : 0n;
   }
   throw new ExpressionError(`unknown operator ${op}`);
 }
@@ -192,7 +204,7 @@ export async function evaluateExpr(e: Expr, env: EvalEnv): Promise<EvalValue> {
     }
     case 'unary': {
       const v = (await evaluateExpr(e.arg, env)).value;
-      return { value: e.op === '-' ? -v : ~v & MASK32, isAddress: false };
+      return { value: e.op === '-' ? -v : e.op === '!' ? (v === 0n ? 1n : 0n) : ~v & MASK32, isAddress: false };
     }
     case 'binary': {
       const l = await evaluateExpr(e.left, env);

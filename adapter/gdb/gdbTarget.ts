@@ -68,6 +68,24 @@ interface LogicalBreakpoint {
   breakKind: BreakpointKind;
   length: number;
   result: BreakpointResult;
+  /** Expression that must be non-zero to stop (`$ax == 0x9c20`). */
+  condition?: string;
+  /** `N` / `>= N` / `> N` / `== N` / `< N` / `<= N` / `% N` over the hits whose condition held. */
+  hitCondition?: string;
+  /** Logpoint: print this (with `{expr}` interpolated) instead of stopping. */
+  logMessage?: string;
+  hits: number;
+}
+
+/** `>= 3`, `%2`, plain `5` (= `>= 5`, like gdb's ignore count): true when `hits` satisfies it. */
+export function hitConditionMet(hits: number, text: string): boolean {
+  const m = /^\s*(>=|<=|==|>|<|%)?\s*(\d+)\s*$/.exec(text);
+  if (!m) return true;
+  const n = Number(m[2]);
+  const HIT_TESTS: Record<string, (h: number) => boolean> = {
+    '>=': (h) => h >= n, '<=': (h) => h <= n, '==': (h) => h === n, '>': (h) => h > n, '<': (h) => h < n, '%': (h) => n > 0 && h % n === 0,
+  };
+  return HIT_TESTS[m[1] ?? '>='](hits);
 }
 
 const STOP_DESCRIPTION: Record<StopEvent['reason'], string> = {
@@ -106,7 +124,7 @@ export class GdbTarget extends TargetEmitter implements Target {
     functionBreakpoints: true,
     instructionBreakpoints: true,
     dataBreakpoints: true,
-    conditionalBreakpoints: false,
+    conditionalBreakpoints: true,
     setVariable: true,
     modules: false,
     stepBack: false,
@@ -189,7 +207,7 @@ export class GdbTarget extends TargetEmitter implements Target {
     let defs = parseTargetDescription(targetXml);
     if (defs.length === 0) defs = fallbackRegisterDefs();
     this.machine = new X86Machine(client, defs, { disassemble: this.decode, log: (l) => this.host.log(l) });
-    this.machine.on('stopped', (s) => this.onMachineStop(s));
+    this.machine.on('stopped', this.onMachineStopBound);
     this.machine.on('running', () => {
       this.emit('continued');
       this.emit('linkState', { state: 'running', detail: describeEndpoint(endpoint) });
@@ -270,6 +288,60 @@ export class GdbTarget extends TargetEmitter implements Target {
 
   private onMachineStop(s: MachineStop): void {
     const ids = s.hitIds.filter((id) => this.logicals.has(id));
+    const gated = ids.some((id) => {
+      const bp = this.logicals.get(id)!;
+      return bp.condition !== undefined || bp.hitCondition !== undefined || bp.logMessage !== undefined;
+    });
+    if (gated) {
+      void this.gateStop(s, ids).catch((err) => this.output('stderr', `breakpoint condition: ${(err as Error).message}\n`));
+      return;
+    }
+    this.reportStop(s, ids);
+  }
+
+  /** Conditions, hit counts and logpoints decide whether a breakpoint stop reaches the UI. */
+  private async gateStop(s: MachineStop, ids: number[]): Promise<void> {
+    const stopping: number[] = [];
+    for (const id of ids) {
+      const bp = this.logicals.get(id)!;
+      if (bp.condition !== undefined) {
+        try {
+          if ((await this.evalValue(bp.condition)).value === 0n) continue;
+        } catch (err) {
+          this.output('stderr', `breakpoint condition "${bp.condition}": ${(err as Error).message} (stopping)\n`);
+        }
+      }
+      bp.hits++;
+      if (bp.hitCondition !== undefined && !hitConditionMet(bp.hits, bp.hitCondition)) continue;
+      if (bp.logMessage !== undefined) {
+        this.output('console', `${await this.interpolate(bp.logMessage)}\n`);
+        continue;
+      }
+      stopping.push(id);
+    }
+    if (stopping.length === 0 && s.reason !== 'step') {
+      await this.cpu.continue();
+      return;
+    }
+    this.reportStop(s, stopping);
+  }
+
+  private async interpolate(message: string): Promise<string> {
+    let out = '';
+    let last = 0;
+    for (const m of message.matchAll(/\{([^{}]+)\}/g)) {
+      out += message.slice(last, m.index);
+      try {
+        out += (await this.evaluate(m[1], 0, 'repl')).result;
+      } catch (err) {
+        out += `<${(err as Error).message}>`;
+      }
+      last = m.index! + m[0].length;
+    }
+    return out + message.slice(last);
+  }
+
+  private reportStop(s: MachineStop, ids: number[]): void {
     let reason: StopEvent['reason'];
     const ev: StopEvent = { reason: 'step' };
     switch (s.reason) {
@@ -451,8 +523,23 @@ export class GdbTarget extends TargetEmitter implements Target {
 
   private newLogical(kind: LogicalKind, breakKind: BreakpointKind = 'sw', length = 1): LogicalBreakpoint {
     const id = this.nextId++;
-    const bp: LogicalBreakpoint = { id, kind, linear: [], breakKind, length, result: { id, verified: false } };
+    const bp: LogicalBreakpoint = { id, kind, linear: [], breakKind, length, result: { id, verified: false }, hits: 0 };
     this.logicals.set(id, bp);
+    return bp;
+  }
+
+  private withConditions(bp: LogicalBreakpoint, req: { condition?: string; hitCondition?: string; logMessage?: string }): LogicalBreakpoint {
+    const clean = (t: string | undefined): string | undefined => (t && t.trim() ? t.trim() : undefined);
+    bp.condition = clean(req.condition);
+    bp.hitCondition = clean(req.hitCondition);
+    bp.logMessage = req.logMessage && req.logMessage.length ? req.logMessage : undefined;
+    if (bp.condition) {
+      try {
+        parseExpression(bp.condition, (n) => this.isRegisterName(n));
+      } catch (err) {
+        bp.result.message = `condition: ${(err as Error).message}`;
+      }
+    }
     return bp;
   }
 
@@ -478,7 +565,7 @@ export class GdbTarget extends TargetEmitter implements Target {
     await this.clearKind('source', sourcePath);
     const results: BreakpointResult[] = [];
     for (const req of bps) {
-      const bp = this.newLogical('source');
+      const bp = this.withConditions(this.newLogical('source'), req);
       bp.path = sourcePath;
       bp.line = req.line;
       bp.result.source = { path: sourcePath, line: req.line };
@@ -504,11 +591,11 @@ export class GdbTarget extends TargetEmitter implements Target {
     return results;
   }
 
-  async setFunctionBreakpoints(bps: { name: string }[]): Promise<BreakpointResult[]> {
+  async setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string }[]): Promise<BreakpointResult[]> {
     await this.clearKind('function');
     const results: BreakpointResult[] = [];
     for (const req of bps) {
-      const bp = this.newLogical('function');
+      const bp = this.withConditions(this.newLogical('function'), req);
       bp.name = req.name;
       const vma = this.symbols?.lookupSymbol(req.name);
       if (vma !== undefined) {
@@ -529,11 +616,11 @@ export class GdbTarget extends TargetEmitter implements Target {
     return results;
   }
 
-  async setInstructionBreakpoints(bps: { address: bigint }[]): Promise<BreakpointResult[]> {
+  async setInstructionBreakpoints(bps: { address: bigint; condition?: string; hitCondition?: string }[]): Promise<BreakpointResult[]> {
     await this.clearKind('instruction');
     const results: BreakpointResult[] = [];
     for (const req of bps) {
-      const bp = this.newLogical('instruction');
+      const bp = this.withConditions(this.newLogical('instruction'), req);
       bp.linear = [req.address];
       results.push({ ...(await this.place(bp)) });
     }

@@ -338,3 +338,25 @@ test('a step over `hlt` with interrupts off never finishes in QEMU: interrupted 
     await h.dispose();
   }
 });
+
+test('conditional and hit-count breakpoints', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('go');
+  try {
+    const counter = bs.linear('counter');
+    const [cond] = await h.target.setInstructionBreakpoints([{ address: bs.linear('loop1'), condition: `*(u16*)${counter} == 2` }]);
+    await h.target.continue();
+    let s = await h.nextStop();
+    assert.deepEqual(s.hitBreakpointIds, [cond.id]);
+    assert.match((await h.target.evaluate(`*(u16*)${counter}`, 0, 'watch')).result, /^0x0002/);
+    await h.target.setInstructionBreakpoints([]);
+    await h.target.restart!();
+    await h.nextStop();
+    const [hit] = await h.target.setInstructionBreakpoints([{ address: bs.linear('loop1'), hitCondition: '>= 2' }]);
+    await h.target.continue();
+    s = await h.nextStop();
+    assert.deepEqual(s.hitBreakpointIds, [hit.id]);
+    assert.match((await h.target.evaluate(`*(u16*)${counter}`, 0, 'watch')).result, /^0x0001/, 'the second hit');
+  } finally {
+    await h.dispose();
+  }
+});

@@ -102,3 +102,20 @@ test('without DWARF: source breakpoints explain EXTRA_ASFLAGS=-g, function break
     await h.dispose();
   }
 });
+
+test('logpoints print with {expressions} and do not stop', { skip, timeout: 60000 }, async () => {
+  const h = await launch(bs);
+  try {
+    const [lp] = await h.target.setSourceBreakpoints(BOOTSECTOR_SOURCE, [{ line: bs.lineOf("movb\t$'A', %al"), logMessage: 'putc: counter={*(u16*)counter} ip={$ip}' }]);
+    assert.equal(lp.verified, true, lp.message);
+    await h.target.setFunctionBreakpoints([{ name: 'spin' }]);
+    await h.target.continue();
+    const s = await h.nextStop();
+    assert.equal(s.reason, 'function breakpoint');
+    const logs = h.outputs.filter((o) => o.startsWith('putc: '));
+    assert.deepEqual(logs.map((l) => /counter=(0x[0-9a-f]+)/.exec(l)![1]), ['0x0001', '0x0002', '0x0003']);
+    assert.match(logs[0], /ip=0x30 /);
+  } finally {
+    await h.dispose();
+  }
+});

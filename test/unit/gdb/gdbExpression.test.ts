@@ -48,6 +48,14 @@ test('memory derefs *(u8*), *(u16*), *(u32*), symbols and arithmetic', async () 
   assert.equal((await evaluateExpr(parseExpression('counter + 2', isReg), env)).isAddress, true);
 });
 
+test('conditions: comparisons and logic give 1 or 0', async () => {
+  assert.equal(await ev('$ax == 0x9c20'), 1n);
+  assert.equal(await ev('$ax != 0x9c20 || $al == 0x20'), 1n);
+  assert.equal(await ev('*(u16*)counter >= 3 && !0'), 1n);
+  assert.equal(await ev('1 < 2 == 1'), 1n);
+  assert.equal(await ev('!($cs == 0x7c0)'), 0n);
+});
+
 test('bad input gives ExpressionError with a clear message', async () => {
   await assert.rejects(ev('$nosuch'), /unknown register \$nosuch/);
   await assert.rejects(ev('nosuch'), /unknown symbol or register "nosuch"/);
@@ -70,4 +78,14 @@ test('fuzz: random expressions only ever fail with ExpressionError', async () =>
       assert.ok(err instanceof ExpressionError, `${text}: ${(err as Error).stack}`);
     }
   }
+});
+
+test('hit conditions: plain N means from the Nth hit on; ==, >, <, <=, % work; junk never blocks', async () => {
+  const { hitConditionMet } = await import('../../../adapter/gdb/gdbTarget');
+  assert.deepEqual([1, 2, 3, 4].map((h) => hitConditionMet(h, '3')), [false, false, true, true]);
+  assert.deepEqual([1, 2, 3].map((h) => hitConditionMet(h, '== 2')), [false, true, false]);
+  assert.deepEqual([1, 2, 3, 4].map((h) => hitConditionMet(h, '%2')), [false, true, false, true]);
+  assert.deepEqual([1, 2, 3].map((h) => hitConditionMet(h, '<2')), [true, false, false]);
+  assert.equal(hitConditionMet(5, '> 4'), true);
+  assert.equal(hitConditionMet(1, 'often'), true);
 });
