@@ -115,6 +115,25 @@ interface StepPlan {
 }
 
 const KDBG_TAG = 0x4742444b;
+/** KDDEBUGGER_DATA64 fields we use (kd-protocol.md §5.4; every field is a 64-bit pointer). */
+const KDBG_FIELDS = {
+  kiBugcheckData: 0x88,
+  printBuffer: 0x1e0,
+  printBufferEnd: 0x1e8,
+  printWritePointer: 0x1f0,
+  printRolloverCount: 0x1f8,
+} as const;
+
+interface DebuggerData {
+  address: bigint;
+  kiBugcheckData: bigint;
+  printBuffer: bigint;
+  printBufferEnd: bigint;
+  /** Address of KdPrintWritePointer (a pointer into the buffer). */
+  printWritePointer: bigint;
+  /** Address of KdPrintRolloverCount. */
+  printRolloverCount: bigint;
+}
 /** After `push ebp` the return address is one slot up. */
 const ptrSizeAfterPush = 4;
 
@@ -161,7 +180,7 @@ export class KdTarget extends TargetEmitter implements Target {
   private tempBreakpoint: { address: bigint; handle?: number } | undefined;
   private readonly symbols: SymbolTable;
   private modulesLoaded = false;
-  private debuggerData: { address: bigint; kiBugcheckData: bigint } | undefined;
+  private debuggerData: DebuggerData | undefined;
   private bps: KdBreakpoint[] = [];
   private nextBpId = 1;
   private ops: Promise<unknown> = Promise.resolve();
@@ -508,8 +527,18 @@ export class KdTarget extends TargetEmitter implements Target {
       if (v.debuggerDataList !== 0n) {
         try {
           const block = fromWirePointer(await c.readPointer(v.debuggerDataList), c.arch);
-          const hdr = await c.readExact(block, 0x90);
-          if (hdr.readUInt32LE(0x10) === KDBG_TAG) this.debuggerData = { address: block, kiBugcheckData: fromWirePointer(hdr.readBigUInt64LE(0x88), c.arch) };
+          const hdr = await c.readExact(block, 0x200);
+          const field = (off: number): bigint => fromWirePointer(hdr.readBigUInt64LE(off), c.arch);
+          if (hdr.readUInt32LE(0x10) === KDBG_TAG) {
+            this.debuggerData = {
+              address: block,
+              kiBugcheckData: field(KDBG_FIELDS.kiBugcheckData),
+              printBuffer: field(KDBG_FIELDS.printBuffer),
+              printBufferEnd: field(KDBG_FIELDS.printBufferEnd),
+              printWritePointer: field(KDBG_FIELDS.printWritePointer),
+              printRolloverCount: field(KDBG_FIELDS.printRolloverCount),
+            };
+          }
         } catch (e) {
           this.host.log(`kd: no debugger data block: ${(e as Error).message}`);
         }
@@ -1118,7 +1147,11 @@ export class KdTarget extends TargetEmitter implements Target {
     });
   }
 
-  evaluate(expression: string, _frameIndex: number | undefined, _context: string | undefined): Promise<EvaluateResult> {
+  async evaluate(expression: string, _frameIndex: number | undefined, _context: string | undefined): Promise<EvaluateResult> {
+    if (expression.trim() === '.reboot') {
+      await this.reboot();
+      return { result: 'Rebooting the target…' };
+    }
     return this.exclusive(async () => {
       const c = this.requireStopped();
       const expr = expression.trim();
@@ -1136,8 +1169,27 @@ export class KdTarget extends TargetEmitter implements Target {
     });
   }
 
+  /**
+   * The kernel's DbgPrint ring buffer (WinDbg `!dbgprint`): text printed while no debugger was
+   * listening never reached the wire, but it is still here.
+   */
+  private async dbgPrintBuffer(): Promise<string> {
+    const c = this.requireStopped();
+    const d = this.debuggerData;
+    if (!d || d.printBuffer === 0n || d.printBufferEnd <= d.printBuffer) throw new Error('The kernel debugger data block has no DbgPrint buffer.');
+    const size = Number(d.printBufferEnd - d.printBuffer);
+    if (size > 1 << 20) throw new Error(`DbgPrint buffer of ${size} bytes: not believable`);
+    const wp = fromWirePointer(await c.readPointer(d.printWritePointer), c.arch);
+    const rollovers = d.printRolloverCount !== 0n ? Number(await c.readPointer(d.printRolloverCount)) : 0;
+    const buf = (await c.readVirtual(d.printBuffer, size)).data;
+    const at = wp >= d.printBuffer && wp < d.printBufferEnd ? Number(wp - d.printBuffer) : 0;
+    const ordered = rollovers > 0 ? Buffer.concat([buf.subarray(at), buf.subarray(0, at)]) : buf.subarray(0, at);
+    return ordered.toString('latin1').replace(/\0+/g, '');
+  }
+
   /** A few WinDbg commands for the Debug Console. */
   private async command(expr: string): Promise<string | undefined> {
+    if (expr === '!dbgprint') return this.dbgPrintBuffer();
     if (expr === 'lm') {
       return this.symbols.modules.map((m) => `${m.base.toString(16).padStart(8, '0')} ${(m.base + BigInt(m.size)).toString(16).padStart(8, '0')}   ${m.name.padEnd(12)} ${m.fileName}`).join('\n');
     }
@@ -1241,6 +1293,8 @@ export class KdTarget extends TargetEmitter implements Target {
       case 'bootdbg.reboot':
         await this.reboot();
         return { rebooting: true };
+      case 'bootdbg.dbgprintBuffer':
+        return this.exclusive(async () => ({ text: await this.dbgPrintBuffer() }));
       case 'bootdbg.transcriptPath':
         return { path: this.config.transcript };
       case 'bootdbg.readPhysical': {

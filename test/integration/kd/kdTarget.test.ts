@@ -119,6 +119,13 @@ test('registers, EFLAGS, editable eax, memory read/write/partial, evaluate, modu
     assert.equal(Buffer.from(phys.data, 'base64').toString('latin1'), 'iBFT');
     assert.equal((await t.customRequest!('bootdbg.transcriptPath', {})) as unknown as { path: string }['path'] === undefined, false);
     await assert.rejects(t.customRequest!('bootdbg.nope', {}), /does not know/);
+    // The kernel's DbgPrint ring buffer (!dbgprint) holds what was printed so far.
+    const ring = (await t.evaluate('!dbgprint', 0, 'repl')).result;
+    assert.match(ring, /KD: COM1 at 115200 baud[\s\S]*Phase1Initialization/);
+    const viaRequest = (await t.customRequest!('bootdbg.dbgprintBuffer', {})) as { text: string };
+    assert.equal(viaRequest.text, ring);
+    assert.match((await t.evaluate('lm', 0, 'repl')).result, /804d7000 .* nt +ntoskrnl\.exe/);
+    assert.match((await t.evaluate('k', 0, 'repl')).result, /nt!DbgBreakPoint/);
   } finally {
     await h.dispose();
     await sim.close();
