@@ -2,7 +2,7 @@
  * The harness can drive a debug session the way a person does: in a trusted copy of demo/, F9 on
  * a line of prefix.S, start "Demo prefix in QEMU" (its preLaunchTask runs make), stop on entry,
  * continue to the breakpoint (the editor marks that line as the top stack frame, the Call Stack says
- * why, the banner the prefix wrote to port 0xE9 is in the Debug Console), stop debugging —
+ * why, Variables shows CS:IP, the banner the prefix wrote to port 0xE9 is in the Debug Console), stop debugging —
  * and QEMU is gone afterwards.
  */
 import { after, before, test } from 'node:test';
@@ -25,6 +25,14 @@ before(async () => {
 after(async () => {
   await session?.stop();
 });
+
+/** Offset of the first `call <fn>` in the ELF's .text (the prefix is linked at 0). */
+function callOffset(elf: string, fn: string): number {
+  const dump = spawnSync('objdump', ['-d', '-m', 'i8086', elf], { encoding: 'utf8' }).stdout;
+  const m = new RegExp(`^\\s*([0-9a-f]+):.*\\bcall\\b.*<${fn}>`, 'm').exec(dump);
+  assert.ok(m, `no call to ${fn} in ${elf}`);
+  return parseInt(m[1], 16);
+}
 
 function qemuFor(dir: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
@@ -49,6 +57,14 @@ test('F9 in prefix.S, start the demo launch, continue to the breakpoint, stop: n
   const atLine = await waitFor(async () => ((await wb.topStackFrameLine()) === line ? line : undefined), 30000, `the top stack frame on prefix.S:${line}`);
   assert.equal(atLine, line);
   assert.match(await wb.waitForPaused(10000), /breakpoint/i);
+  // Registers as seg:off: CS = 07C0 and IP = the offset of that call in the ELF the task built.
+  const offset = callOffset(path.join(workspace, 'build', 'prefix.elf'), 'print_digit');
+  const csip = `07c0:${offset.toString(16).padStart(4, '0')}`;
+  const variables = await waitFor(async () => {
+    const text = await wb.variablesText();
+    return text.toLowerCase().includes(csip) ? text : undefined;
+  }, 20000, `CS:IP ${csip} in the Variables view`);
+  assert.match(variables, new RegExp(`linear 0x0*${(0x7c00 + offset).toString(16)}`, 'i'));
   // The prefix printed its banner to port 0xE9 before the countdown: debugcon → Debug Console.
   assert.match(await wb.debugConsoleText(), /BootDbg demo prefix: counting down/);
   await wb.screenshot('debug-smoke-breakpoint');
