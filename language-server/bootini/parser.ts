@@ -53,25 +53,25 @@ export interface Switch {
   canonical: string;
   separator?: '=' | ':';
   value?: string;
-  range: Range; // the whole `/name=value`
-  nameRange: Range; // `/name`
-  valueRange?: Range;
+  readonly range: Range; // the whole `/name=value`
+  readonly nameRange: Range; // `/name`
+  readonly valueRange?: Range;
 }
 
 export type QuoteState = 'closed' | 'unterminated' | 'none';
 
 export interface OsEntry {
   line: number;
-  lineRange: Range;
+  readonly lineRange: Range;
   /** Where the entry text starts (after leading blanks, or after the header on a joined line). */
   start: number;
   path: string;
-  pathRange: Range;
+  readonly pathRange: Range;
   /** The path contains a blank before `=` (NTLDR ends the path at the blank). */
   pathHasBlank: boolean;
   hasEquals: boolean;
   description: string;
-  descriptionRange: Range;
+  readonly descriptionRange: Range;
   quote: QuoteState;
   /** Index in the line where the description's quoted text ends (after the closing quote). */
   descriptionEnd: number;
@@ -122,6 +122,77 @@ export function splitLines(text: string): string[] {
 
 function range(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
+}
+
+/**
+ * Entries and switches keep their columns as numbers and build LSP ranges on access: a parse
+ * holds a dozen ranges per entry, and allocating them all up front made big files GC-bound.
+ */
+class SwitchToken implements Switch {
+  separator?: '=' | ':';
+  value?: string;
+  constructor(
+    readonly name: string,
+    readonly upper: string,
+    readonly canonical: string,
+    private readonly ln: number,
+    private readonly startCol: number,
+    private readonly nameEndCol: number,
+    private readonly endCol: number,
+  ) {}
+  get range(): Range {
+    return range(this.ln, this.startCol, this.endCol);
+  }
+  get nameRange(): Range {
+    return range(this.ln, this.startCol, this.nameEndCol);
+  }
+  get valueRange(): Range | undefined {
+    return this.separator === undefined ? undefined : range(this.ln, this.nameEndCol + 1, this.endCol);
+  }
+}
+
+class EntryLine implements OsEntry {
+  path = '';
+  pathStart: number;
+  pathEnd: number;
+  pathHasBlank = false;
+  hasEquals = false;
+  description = '';
+  descriptionStart: number;
+  descriptionStop: number;
+  quote: QuoteState = 'none';
+  descriptionEnd: number;
+  switches: Switch[] = [];
+  stray: Array<{ text: string; range: Range }> = [];
+  switchesOnly: boolean;
+  comment: boolean;
+  afterHeader = false;
+  constructor(
+    readonly line: number,
+    readonly start: number,
+    private readonly lineEnd: number,
+    readonly section: SectionKind | 'none',
+    readonly continuation: boolean,
+    firstChar: string,
+  ) {
+    this.pathStart = this.pathEnd = this.descriptionStart = this.descriptionStop = start;
+    this.descriptionEnd = lineEnd;
+    this.switchesOnly = firstChar === '/';
+    this.comment = firstChar === ';';
+  }
+  get lineRange(): Range {
+    return range(this.line, this.start, this.lineEnd);
+  }
+  get pathRange(): Range {
+    return range(this.line, this.pathStart, this.pathEnd);
+  }
+  get descriptionRange(): Range {
+    return range(this.line, this.descriptionStart, this.descriptionStop);
+  }
+  setDescription(start: number, stop: number): void {
+    this.descriptionStart = start;
+    this.descriptionStop = stop;
+  }
 }
 
 /** A fresh copy of a range, so results never share objects with the (cached) parse. */
@@ -246,39 +317,20 @@ function parseKey(raw: string, ln: number, first: number, section: SectionKind |
   };
 }
 
-function parseEntry(raw: string, ln: number, first: number, section: SectionKind | 'none', continuation: boolean): OsEntry {
-  const e: OsEntry = {
-    line: ln,
-    lineRange: range(ln, first, raw.length),
-    start: first,
-    path: '',
-    pathRange: range(ln, first, first),
-    pathHasBlank: false,
-    hasEquals: false,
-    description: '',
-    descriptionRange: range(ln, first, first),
-    quote: 'none',
-    descriptionEnd: raw.length,
-    switches: [],
-    stray: [],
-    continuation,
-    switchesOnly: raw[first] === '/',
-    comment: raw[first] === ';',
-    afterHeader: false,
-    section,
-  };
+function parseEntry(raw: string, ln: number, first: number, section: SectionKind | 'none', continuation: boolean): EntryLine {
+  const e = new EntryLine(ln, first, raw.length, section, continuation, raw[first]);
   if (continuation) {
     // The rest of a description wrapped from the line above: it ends at the first quote.
     const q = raw.indexOf('"', first);
     if (q >= 0) {
       e.description = raw.slice(first, q);
-      e.descriptionRange = range(ln, first, q);
+      e.setDescription(first, q);
       e.quote = 'closed';
       e.descriptionEnd = q + 1;
       parseSwitches(raw, ln, q + 1, e);
     } else {
       e.description = raw.slice(first).trimEnd();
-      e.descriptionRange = range(ln, first, first + e.description.length);
+      e.setDescription(first, first + e.description.length);
       e.quote = 'unterminated';
     }
     return e;
@@ -303,16 +355,17 @@ function parseEntry(raw: string, ln: number, first: number, section: SectionKind
     }
   }
   e.path = raw.slice(first, pathEnd);
-  e.pathRange = range(ln, first, pathEnd);
+  e.pathStart = first;
+  e.pathEnd = pathEnd;
   let d = pathEnd;
   while (d < raw.length && (raw[d] === ' ' || raw[d] === '\t')) d++;
   if (raw[d] !== '=') {
     e.descriptionEnd = raw.length;
-    e.descriptionRange = range(ln, pathEnd, pathEnd);
+    e.setDescription(pathEnd, pathEnd);
     // No `=`: NTLDR still makes a menu item of it; whatever follows is its description.
     if (d < raw.length) {
       e.description = raw.slice(d).trimEnd();
-      e.descriptionRange = range(ln, d, d + e.description.length);
+      e.setDescription(d, d + e.description.length);
     }
     return e;
   }
@@ -324,14 +377,14 @@ function parseEntry(raw: string, ln: number, first: number, section: SectionKind
     if (close >= 0) {
       e.quote = 'closed';
       e.description = raw.slice(d + 1, close);
-      e.descriptionRange = range(ln, d, close + 1);
+      e.setDescription(d, close + 1);
       e.descriptionEnd = close + 1;
       parseSwitches(raw, ln, close + 1, e);
     } else {
       e.quote = 'unterminated';
       const text = raw.slice(d + 1).trimEnd();
       e.description = text;
-      e.descriptionRange = range(ln, d, d + 1 + text.length);
+      e.setDescription(d, d + 1 + text.length);
       e.descriptionEnd = raw.length;
     }
   } else {
@@ -340,14 +393,14 @@ function parseEntry(raw: string, ln: number, first: number, section: SectionKind
     const end = q >= 0 ? q : raw.length;
     const text = raw.slice(d, end).trimEnd();
     e.description = text;
-    e.descriptionRange = range(ln, d, d + text.length);
+    e.setDescription(d, d + text.length);
     e.descriptionEnd = q >= 0 ? q + 1 : raw.length;
     if (q >= 0) parseSwitches(raw, ln, q + 1, e);
   }
   return e;
 }
 
-function parseSwitches(raw: string, ln: number, from: number, e: OsEntry): void {
+function parseSwitches(raw: string, ln: number, from: number, e: EntryLine): void {
   let i = from;
   while (i < raw.length) {
     const c = raw[i];
@@ -361,17 +414,10 @@ function parseSwitches(raw: string, ln: number, from: number, e: OsEntry): void 
       const token = raw.slice(i + 1, j);
       const sepAt = token.search(/[=:]/);
       const upper = (sepAt >= 0 ? token.slice(0, sepAt) : token).toUpperCase();
-      const sw: Switch = {
-        name: sepAt >= 0 ? token.slice(0, sepAt) : token,
-        upper,
-        canonical: findSwitch(upper)?.name ?? upper,
-        range: range(ln, i, j),
-        nameRange: range(ln, i, i + 1 + (sepAt >= 0 ? sepAt : token.length)),
-      };
+      const sw = new SwitchToken(sepAt >= 0 ? token.slice(0, sepAt) : token, upper, findSwitch(upper)?.name ?? upper, ln, i, i + 1 + (sepAt >= 0 ? sepAt : token.length), j);
       if (sepAt >= 0) {
         sw.separator = token[sepAt] as '=' | ':';
         sw.value = token.slice(sepAt + 1);
-        sw.valueRange = range(ln, i + 2 + sepAt, j);
       }
       e.switches.push(sw);
       i = j;

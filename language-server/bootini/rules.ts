@@ -405,7 +405,7 @@ const entryLines: Rule = {
         out.push(diag('bootini/too-many-entries', Warning, e.lineRange, `NTLDR shows only the first ${MAX_MENU_ENTRIES} entries of [operating systems]; this one and those after it cannot be chosen from the menu. Remove entries you no longer need.`));
       }
       if (e.quote === 'closed') {
-        const key = doc.lines[e.line].slice(e.start).trimEnd().toLowerCase();
+        const key = doc.lines[e.line].slice(e.start).trimEnd().toLowerCase(); // switches are case-insensitive
         const first = identical.get(key);
         if (first) {
           out.push(diag('bootini/duplicate-key', Warning, e.lineRange, `This entry is identical to the one on line ${first.line + 1}: the menu shows the same item twice (same path, title and switches). Duplicate paths are normal in boot.ini, identical lines are not — remove one.`, [{ title: 'Remove the duplicate entry', edits: [deleteLine(doc.lines, e.line)], preferred: true }]));
@@ -555,24 +555,25 @@ const switches: Rule = {
         }
       }
       // Requirements: one diagnostic per switch whose preconditions are not met.
-      const reported = new Set<string>();
+      let reported: Set<string> | undefined;
       for (const sw of e.switches) {
         const info = findSwitch(sw.upper);
-        if (!info?.requires || reported.has(info.name)) continue;
+        if (!info?.requires || reported?.has(info.name)) continue;
         const missing = info.requires.filter((r) => !requirementMet(r, e, doc));
         if (missing.length === 0) continue;
-        reported.add(info.name);
+        (reported ??= new Set()).add(info.name);
         const known = REQUIREMENT_EXPLANATIONS[info.name];
         out.push(diag('bootini/switch-requires', known?.severity ?? Warning, sw.range, known?.message ?? `/${info.name.toLowerCase()} needs ${missing.map(describeRequirement).join(' and ')}; without it the switch has no effect. Add it or remove /${info.name.toLowerCase()}.`));
       }
       // Conflicts: each pair once.
-      const seenPairs = new Set<string>();
+      let seenPairs: Set<string> | undefined;
       for (const sw of e.switches) {
         const info = findSwitch(sw.upper);
         for (const other of info?.conflicts ?? []) {
-          const pair = [info!.name, other].sort().join('|');
-          if (seenPairs.has(pair) || !hasSwitch(e, other)) continue;
-          seenPairs.add(pair);
+          if (!hasSwitch(e, other)) continue;
+          const pair = info!.name < other ? `${info!.name}|${other}` : `${other}|${info!.name}`;
+          if (seenPairs?.has(pair)) continue;
+          (seenPairs ??= new Set()).add(pair);
           out.push(diag('bootini/conflicting-switches', Warning, sw.range, conflictMessage(info!.name, other)));
         }
       }
