@@ -19,7 +19,7 @@ interface CliArgs {
 
 const USAGE =
   'usage: cli.js --scenario <' + SCENARIO_NAMES.join('|') + '> (--pty | --tcp PORT | --unix PATH)\n' +
-  '       [--seed N] [--drop P] [--corrupt P] [--duplicate P] [--receive-faults] [--baud BAUD]\n' +
+  '       [--arch x86|x64] [--seed N] [--drop P] [--corrupt P] [--duplicate P] [--receive-faults] [--baud BAUD]\n' +
   '       [--flood-lines N] [--ack-timeout MS] [--no-load-symbols] [--start-immediately] [--verbose] [--trace]';
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -49,6 +49,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
         const p = argv[++i];
         if (!p) throw new Error(`--unix needs a path\n${USAGE}`);
         transport = { kind: 'unix', path: p };
+        break;
+      }
+      case '--arch': {
+        const v = argv[++i];
+        if (v !== 'x86' && v !== 'x64') throw new Error(`--arch is x86 or x64 (got ${v ?? 'nothing'})\n${USAGE}`);
+        opts.arch = v;
         break;
       }
       case '--seed': opts.seed = num(a, argv[++i]); break;

@@ -9,18 +9,62 @@
  */
 import { SparseMemory } from './kdSimMemory';
 
-export const KERNEL_BASE = 0x804d7000;
-export const KPCR_ADDRESS = 0xffdff000;
-export const KPRCB_ADDRESS = 0xffdff120;
-export const KUSER_SHARED_DATA = 0xffdf0000;
-export const INITIAL_THREAD = 0x80558c20;
-export const STACK_TOP = 0xf8a50000;
-export const STACK_SIZE = 0x3000;
-/** x86 XP maps low physical memory at 0x80000000 (so PA = VA - 0x80000000 for the kernel image). */
-export const PHYS_WINDOW_BASE = 0x80000000;
-export const PHYS_WINDOW_SIZE = 0x10000000;
+export type Arch = 'x86' | 'x64';
+
+/** Where things live on each architecture (x64 addresses as their low 48 bits, see kdSimMemory). */
+export interface ArchLayout {
+  arch: Arch;
+  addressBits: 32 | 48;
+  machineType: number;
+  defaultBuild: number;
+  moduleBases: Record<string, number>;
+  poolBase: number;
+  kpcr: number;
+  kprcb: number;
+  kuserSharedData: number;
+  initialThread: number;
+  stackTop: number;
+  stackSize: number;
+  /** Low physical memory is visible at physBase + PA (x86 XP: 0x80000000, like the kernel image). */
+  physBase: number;
+  physSize: number;
+  /** Where 0x7B's first parameter (the ARC name UNICODE_STRING) lives. */
+  arcNameAddress: number;
+  /** LDR_DATA_TABLE_ENTRY field offsets (§5.4). */
+  ldr: { size: number; dllBase: number; entryPoint: number; sizeOfImage: number; fullName: number; baseName: number; flags: number; loadCount: number; timeDateStamp: number };
+  kdbgSize: number;
+}
+
+export const LAYOUTS: Record<Arch, ArchLayout> = {
+  x86: {
+    arch: 'x86', addressBits: 32, machineType: 0x014c, defaultBuild: 2600,
+    moduleBases: {
+      'ntoskrnl.exe': 0x804d7000, 'hal.dll': 0x806ec000, 'KDCOM.DLL': 0xf8aa0000,
+      'E1000325.sys': 0xf7a10000, 'msiscsi.sys': 0xf7a40000, 'sanbootconf.sys': 0xf7a80000,
+    },
+    poolBase: 0x81200000, kpcr: 0xffdff000, kprcb: 0xffdff120, kuserSharedData: 0xffdf0000,
+    initialThread: 0x80558c20, stackTop: 0xf8a50000, stackSize: 0x3000,
+    physBase: 0x80000000, physSize: 0x10000000, arcNameAddress: 0xf78a6a94,
+    ldr: { size: 0x50, dllBase: 0x18, entryPoint: 0x1c, sizeOfImage: 0x20, fullName: 0x24, baseName: 0x2c, flags: 0x34, loadCount: 0x38, timeDateStamp: 0x44 },
+    kdbgSize: 0x290,
+  },
+  x64: {
+    arch: 'x64', addressBits: 48, machineType: 0x8664, defaultBuild: 3790,
+    moduleBases: {
+      'ntoskrnl.exe': 0xf80002a00000, 'hal.dll': 0xf80002c1b000, 'KDCOM.DLL': 0xf80000bb4000,
+      'E1000325.sys': 0xf88000e00000, 'msiscsi.sys': 0xf88000f00000, 'sanbootconf.sys': 0xf88001000000,
+    },
+    poolBase: 0xfa8001200000, kpcr: 0xf80002bf0d00, kprcb: 0xf80002bf0e80, kuserSharedData: 0xf78000000000,
+    initialThread: 0xf80002bfecc0, stackTop: 0xf88002fa0000, stackSize: 0x6000,
+    physBase: 0xf80000000000, physSize: 0x10000000, arcNameAddress: 0xf880009a6a90,
+    ldr: { size: 0xa0, dllBase: 0x30, entryPoint: 0x38, sizeOfImage: 0x40, fullName: 0x48, baseName: 0x58, flags: 0x68, loadCount: 0x6c, timeDateStamp: 0x80 },
+    kdbgSize: 0x318,
+  },
+};
+
+// x86 names kept for existing users.
+export const KERNEL_BASE = LAYOUTS.x86.moduleBases['ntoskrnl.exe'];
 export const IBFT_PHYS = 0x9e620;
-const POOL_BASE = 0x81200000;
 
 /** One instruction: encoded bytes, or a near call (E8 rel32) to a `module!symbol`. */
 export type InsnSpec =
@@ -153,6 +197,110 @@ const driverEntry = (): FunctionSpec => ({
   ],
 });
 
+// ---- x64 code (hand-encoded; no frame pointers in real x64 code, but the simulator still lays out an
+// RBP chain for its stacks) ----
+const X64_STUB = (name: string, exported = true): FunctionSpec => ({
+  name, exported, body: [{ b: [0x48, 0x83, 0xec, 0x28] }, { b: [0x33, 0xc0] }, { b: [0x48, 0x83, 0xc4, 0x28] }, { b: [0xc3] }],
+});
+
+function x64Caller(name: string, callees: string[], exported = false): FunctionSpec {
+  const body: InsnSpec[] = [{ b: [0x48, 0x89, 0x5c, 0x24, 0x08] }, { b: [0x48, 0x83, 0xec, 0x20] }];
+  for (const c of callees) body.push({ b: [0x48, 0x8b, 0xcb] }, { call: c }, { b: [0x85, 0xc0] });
+  body.push({ b: [0x33, 0xc0] }, { b: [0x48, 0x83, 0xc4, 0x20] }, { b: [0xc3] });
+  return { name, exported, body };
+}
+
+const NT_FUNCTIONS_X64: FunctionSpec[] = [
+  { name: 'DbgBreakPoint', exported: true, body: [{ b: [0xcc] }, { b: [0xc3] }] },
+  {
+    name: 'DbgBreakPointWithStatus',
+    exported: true,
+    body: [{ b: [0x48, 0x8b, 0xc1], eaxFromArg: true }, { b: [0xcc], label: 'RtlpBreakWithStatusInstruction' }, { b: [0xc3] }],
+  },
+  {
+    name: 'DbgPrint',
+    exported: true,
+    body: [
+      { b: [0x48, 0x89, 0x4c, 0x24, 0x08] }, { b: [0x48, 0x89, 0x54, 0x24, 0x10] }, { b: [0x48, 0x83, 0xec, 0x38] },
+      { b: [0x4c, 0x8b, 0xc1] }, { b: [0x33, 0xd2] }, { b: [0xb9, 0x65, 0x00, 0x00, 0x00] }, { call: 'nt!vDbgPrintEx' },
+      { b: [0x48, 0x83, 0xc4, 0x38] }, { b: [0xc3] },
+    ],
+  },
+  {
+    name: 'DbgPrintEx',
+    exported: true,
+    body: [{ b: [0x48, 0x83, 0xec, 0x38] }, { call: 'nt!vDbgPrintEx' }, { b: [0x48, 0x83, 0xc4, 0x38] }, { b: [0xc3] }],
+  },
+  X64_STUB('vDbgPrintEx'),
+  {
+    name: 'KeBugCheckEx',
+    exported: true,
+    body: [
+      { b: [0x48, 0x89, 0x4c, 0x24, 0x08] }, { b: [0x48, 0x83, 0xec, 0x28] }, { call: 'nt!KeBugCheck2' },
+      { b: [0x48, 0x83, 0xc4, 0x28] }, { b: [0xc3] },
+    ],
+  },
+  {
+    name: 'KeBugCheck',
+    exported: true,
+    body: [{ b: [0x48, 0x83, 0xec, 0x28] }, { b: [0x33, 0xd2] }, { call: 'nt!KeBugCheckEx' }, { b: [0x48, 0x83, 0xc4, 0x28] }, { b: [0xc3] }],
+  },
+  X64_STUB('ExAllocatePoolWithTag'),
+  X64_STUB('ExFreePool'),
+  X64_STUB('IoCreateDevice'),
+  X64_STUB('IofCompleteRequest'),
+  X64_STUB('KeInitializeEvent'),
+  X64_STUB('RtlInitUnicodeString'),
+  X64_STUB('ZwOpenKey'),
+  X64_STUB('ZwQueryValueKey'),
+  X64_STUB('MmMapIoSpace'),
+  {
+    name: 'KeBugCheck2',
+    exported: false,
+    body: [
+      { b: [0x48, 0x89, 0x5c, 0x24, 0x08] }, { b: [0x48, 0x83, 0xec, 0x20] },
+      { b: [0xb9, 0x03, 0x00, 0x00, 0x00], label: 'firstBreak' }, { call: 'nt!DbgBreakPointWithStatus' },
+      { b: [0xb9, 0x04, 0x00, 0x00, 0x00], label: 'secondBreak' }, { call: 'nt!DbgBreakPointWithStatus' }, { b: [0xeb, 0xf4] },
+    ],
+  },
+  { name: 'KiIdleLoop', exported: false, body: [{ b: [0xf3, 0x90] }, { b: [0xf4] }, { b: [0xeb, 0xfb] }] },
+  x64Caller('KeUpdateSystemTime', ['nt!DbgBreakPointWithStatus']),
+  x64Caller('KdInitSystem', ['nt!DbgBreakPoint']),
+  x64Caller('KiInitializeKernel', ['nt!KdInitSystem']),
+  x64Caller('IopLoadDriver', ['msiscsi!DriverEntry', 'sanbootconf!DriverEntry', 'E1000325!DriverEntry']),
+  x64Caller('IopMarkBootPartition', ['nt!KeBugCheckEx']),
+  x64Caller('IoInitSystem', ['nt!IopLoadDriver', 'nt!IopMarkBootPartition']),
+  x64Caller('Phase1Initialization', ['nt!IoInitSystem', 'nt!DbgPrint']),
+  x64Caller('KiSystemStartup', ['nt!KiInitializeKernel', 'nt!Phase1Initialization', 'nt!KiIdleLoop']),
+];
+
+const driverEntryX64 = (): FunctionSpec => ({
+  name: 'DriverEntry',
+  exported: true,
+  body: [
+    { b: [0x48, 0x83, 0xec, 0x28] }, { b: [0x48, 0x8d, 0x0d, 0x00, 0x00, 0x00, 0x00], label: 'print' }, { call: 'nt!DbgPrint' },
+    { b: [0x33, 0xc0] }, { b: [0x48, 0x83, 0xc4, 0x28] }, { b: [0xc3] },
+  ],
+});
+
+/** The modules of the image for `arch`: same names and order, that architecture's bases and code. */
+export function moduleSpecs(layout: ArchLayout): ModuleSpec[] {
+  const x64 = layout.arch === 'x64';
+  return MODULE_SPECS.map((m) => {
+    const base = layout.moduleBases[m.baseName];
+    if (!x64) return { ...m, base };
+    const functions = m.baseName === 'ntoskrnl.exe'
+      ? NT_FUNCTIONS_X64
+      : m.functions.map((f) => (f.name === 'DriverEntry' ? driverEntryX64() : X64_STUB(f.name, f.exported)));
+    // Pointer-sized data doubles (LIST_ENTRY, KiBugcheckData's five ULONG_PTRs, plain pointers).
+    const data = m.data.map((d) => (d.name === 'KdDebuggerDataBlock' ? { ...d, size: layout.kdbgSize } : d.size > 1 && d.size <= 20 ? { ...d, size: d.size * 2 } : d));
+    return {
+      ...m, base, functions, data,
+      characteristics: m.characteristics === 0x210e ? 0x2022 : 0x0022,
+    };
+  });
+}
+
 export const MODULE_SPECS: ModuleSpec[] = [
   {
     baseName: 'ntoskrnl.exe', fullName: '\\WINDOWS\\system32\\ntoskrnl.exe', base: KERNEL_BASE, size: 0x214600,
@@ -222,6 +370,7 @@ export interface LoadedModule {
 }
 
 export interface KernelImage {
+  layout: ArchLayout;
   memory: SparseMemory;
   modules: LoadedModule[];
   /** `module!name` (and `module!function.label`) → address. */
@@ -244,15 +393,18 @@ function insnLength(spec: InsnSpec): number {
   return 'call' in spec ? 5 : spec.b.length;
 }
 
-export function buildKernelImage(buildNumber = 2600): KernelImage {
-  const memory = new SparseMemory();
+export function buildKernelImage(buildNumber?: number, arch: Arch = 'x86'): KernelImage {
+  const layout = LAYOUTS[arch];
+  const build = buildNumber ?? layout.defaultBuild;
+  const specs = moduleSpecs(layout);
+  const memory = new SparseMemory(layout.addressBits);
   const symbols = new Map<string, number>();
   const instructions = new Map<number, Insn>();
   const functions = new Map<string, Insn[]>();
   const layouts: Array<{ spec: ModuleSpec; short: string; code: Map<string, number>; dataAt: Map<string, number>; exportDir: number }> = [];
 
   // Pass 1: addresses of every function, label and data symbol.
-  for (const spec of MODULE_SPECS) {
+  for (const spec of specs) {
     const short = shortModuleName(spec.baseName);
     const code = new Map<string, number>();
     let rva = 0x1000;
@@ -315,44 +467,46 @@ export function buildKernelImage(buildNumber = 2600): KernelImage {
       ...spec.functions.filter((f) => f.exported).map((f) => ({ name: f.name, rva: code.get(f.name) as number })),
       ...spec.data.filter((d) => d.exported).map((d) => ({ name: d.name, rva: dataAt.get(d.name) as number })),
     ];
-    writePe(memory, spec, exported, exportDir);
+    writePe(memory, spec, exported, exportDir, layout);
   }
 
   const image: KernelImage = {
-    memory, modules: [], symbols, instructions, functions, sym,
+    layout, memory, modules: [], symbols, instructions, functions, sym,
     psLoadedModuleList: sym('nt!PsLoadedModuleList'),
     debuggerDataList: sym('nt!KdpDebuggerDataListHead'),
     kdDebuggerDataBlock: sym('nt!KdDebuggerDataBlock'),
     kiBugcheckData: sym('nt!KiBugcheckData'),
     versionBlock: sym('nt!KdVersionBlock'),
   };
-  writeModuleList(image);
-  writeKernelData(image, buildNumber);
+  writeModuleList(image, specs);
+  writeKernelData(image, build);
   writeProcessorBlocks(image);
-  writeIbft(memory);
-  memory.map(STACK_TOP - STACK_SIZE, STACK_SIZE);
+  writeIbft(image);
+  memory.map(layout.stackTop - layout.stackSize, layout.stackSize);
   return image;
 }
 
-function writePe(memory: SparseMemory, spec: ModuleSpec, exported: Array<{ name: string; rva: number }>, exportRva: number): void {
+function writePe(memory: SparseMemory, spec: ModuleSpec, exported: Array<{ name: string; rva: number }>, exportRva: number, layout: ArchLayout): void {
   const base = spec.base;
+  const pe32plus = layout.arch === 'x64';
   const h = Buffer.alloc(0x400);
   h.write('MZ', 0, 'latin1');
   h.writeUInt32LE(0x80, 0x3c);
   const pe = 0x80;
   h.write('PE\0\0', pe, 'latin1');
   const coff = pe + 4;
-  h.writeUInt16LE(0x014c, coff);
+  h.writeUInt16LE(layout.machineType, coff);
   h.writeUInt16LE(3, coff + 2);
   h.writeUInt32LE(spec.timeDateStamp, coff + 4);
-  h.writeUInt16LE(0xe0, coff + 16);
+  h.writeUInt16LE(pe32plus ? 0xf0 : 0xe0, coff + 16);
   h.writeUInt16LE(spec.characteristics, coff + 18);
   const opt = coff + 20;
-  h.writeUInt16LE(0x10b, opt);
-  h[opt + 2] = 7;
+  h.writeUInt16LE(pe32plus ? 0x20b : 0x10b, opt);
+  h[opt + 2] = pe32plus ? 8 : 7;
   h[opt + 3] = 10;
   h.writeUInt32LE(0x1000, opt + 0x14); // BaseOfCode
-  h.writeUInt32LE(base, opt + 0x1c); // ImageBase
+  if (pe32plus) h.writeBigUInt64LE(memory.toWire(base), opt + 0x18); // ImageBase (PE32+)
+  else h.writeUInt32LE(base, opt + 0x1c); // ImageBase
   h.writeUInt32LE(0x1000, opt + 0x20); // SectionAlignment
   h.writeUInt32LE(0x200, opt + 0x24); // FileAlignment
   h.writeUInt16LE(5, opt + 0x28);
@@ -363,7 +517,9 @@ function writePe(memory: SparseMemory, spec: ModuleSpec, exported: Array<{ name:
   h.writeUInt32LE(0x400, opt + 0x3c); // SizeOfHeaders
   h.writeUInt32LE(spec.checksum, opt + 0x40);
   h.writeUInt16LE(1, opt + 0x44); // native subsystem
-  h.writeUInt32LE(16, opt + 0x5c); // NumberOfRvaAndSizes
+  // PE32+ widens the four stack/heap sizes to 8 bytes, moving the data directories by 0x10.
+  const dirs = pe32plus ? opt + 0x70 : opt + 0x60;
+  h.writeUInt32LE(16, dirs - 4); // NumberOfRvaAndSizes
 
   // Export directory: header, function RVAs, name RVAs (sorted names), ordinals, strings.
   const sorted = [...exported].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -393,15 +549,15 @@ function writePe(memory: SparseMemory, spec: ModuleSpec, exported: Array<{ name:
     strOff += e.name.length + 1;
   });
   const edSize = strOff;
-  h.writeUInt32LE(exportRva, opt + 0x60);
-  h.writeUInt32LE(edSize, opt + 0x64);
+  h.writeUInt32LE(exportRva, dirs);
+  h.writeUInt32LE(edSize, dirs + 4);
 
   const sections: Array<[string, number, number, number]> = [
     ['.text', 0x1000, exportRva - 0x1000, 0x68000020],
     ['.edata', exportRva, edSize, 0x40000040],
     ['.data', exportRva + ((edSize + 0xfff) & ~0xfff), 0x1000, 0xc8000040],
   ];
-  let s = opt + 0xe0;
+  let s = opt + (pe32plus ? 0xf0 : 0xe0);
   for (const [name, va, vsize, ch] of sections) {
     h.write(name, s, 'latin1');
     h.writeUInt32LE(vsize, s + 8);
@@ -420,15 +576,22 @@ function utf16(s: string): Buffer {
 }
 
 /** PsLoadedModuleList → LDR_DATA_TABLE_ENTRY (x86) for each module, in load order. */
-function writeModuleList(image: KernelImage): void {
+function writeModuleList(image: KernelImage, specs: ModuleSpec[]): void {
   const m = image.memory;
-  const ENTRY_SIZE = 0x50;
-  let pool = POOL_BASE;
-  m.map(POOL_BASE, 0x3000);
+  const L = image.layout.ldr;
+  const ptr = m.ptrSize;
+  let pool = image.layout.poolBase;
+  m.map(pool, 0x4000);
   const entries: number[] = [];
-  for (const spec of MODULE_SPECS) {
+  /** UNICODE_STRING: Length, MaximumLength, (x64: 4 bytes padding), Buffer. */
+  const unicodeString = (at: number, length: number, buffer: number): void => {
+    m.pokeU16(at, length);
+    m.pokeU16(at + 2, length + 2);
+    m.pokePtr(at + ptr, buffer);
+  };
+  for (const spec of specs) {
     const entry = pool;
-    pool += ENTRY_SIZE;
+    pool += L.size;
     const full = utf16(spec.fullName);
     const fullAt = pool;
     m.write(fullAt, Buffer.concat([full, Buffer.alloc(2)]));
@@ -439,65 +602,58 @@ function writeModuleList(image: KernelImage): void {
     pool += (baseName.length + 2 + 7) & ~7;
     const short = shortModuleName(spec.baseName);
     const entryPoint = short === 'nt' ? image.sym('nt!KiSystemStartup') : image.symbols.get(`${short}!DriverEntry`) ?? spec.base + 0x1000;
-    m.pokeU32(entry + 0x18, spec.base);
-    m.pokeU32(entry + 0x1c, entryPoint);
-    m.pokeU32(entry + 0x20, spec.size);
-    m.pokeU16(entry + 0x24, full.length);
-    m.pokeU16(entry + 0x26, full.length + 2);
-    m.pokeU32(entry + 0x28, fullAt);
-    m.pokeU16(entry + 0x2c, baseName.length);
-    m.pokeU16(entry + 0x2e, baseName.length + 2);
-    m.pokeU32(entry + 0x30, baseAt);
-    m.pokeU32(entry + 0x34, 0x09104000); // Flags
-    m.pokeU16(entry + 0x38, 1); // LoadCount
-    m.pokeU32(entry + 0x44, spec.timeDateStamp);
+    m.pokePtr(entry + L.dllBase, spec.base);
+    m.pokePtr(entry + L.entryPoint, entryPoint);
+    m.pokeU32(entry + L.sizeOfImage, spec.size);
+    unicodeString(entry + L.fullName, full.length, fullAt);
+    unicodeString(entry + L.baseName, baseName.length, baseAt);
+    m.pokeU32(entry + L.flags, 0x09104000);
+    m.pokeU16(entry + L.loadCount, 1);
+    m.pokeU32(entry + L.timeDateStamp, spec.timeDateStamp);
     entries.push(entry);
     image.modules.push({ spec, short, ldrEntry: entry, entryPoint });
   }
   const head = image.psLoadedModuleList;
   const all = [head, ...entries];
   for (let i = 0; i < all.length; i++) {
-    m.pokeU32(all[i], all[(i + 1) % all.length]); // Flink
-    m.pokeU32(all[i] + 4, all[(i - 1 + all.length) % all.length]); // Blink
+    m.pokePtr(all[i], all[(i + 1) % all.length]); // Flink
+    m.pokePtr(all[i] + ptr, all[(i - 1 + all.length) % all.length]); // Blink
   }
 }
 
 /** DBGKD_GET_VERSION64 as GetVersion returns it and as KPCR.KdVersionBlock points at it (§5.3). */
-export function versionBlockBytes(image: Pick<KernelImage, 'psLoadedModuleList' | 'debuggerDataList'>, buildNumber: number): Buffer {
+export function versionBlockBytes(image: Pick<KernelImage, 'psLoadedModuleList' | 'debuggerDataList' | 'layout' | 'memory'>, buildNumber: number): Buffer {
+  const x64 = image.layout.arch === 'x64';
   const v = Buffer.alloc(0x28);
   v.writeUInt16LE(0x000f, 0); // NT, free build
   v.writeUInt16LE(buildNumber, 2);
   v[4] = 6; // DBGKD_64BIT_PROTOCOL_VERSION2
-  v[5] = 0;
-  v.writeUInt16LE(0x0002, 6); // DBGKD_VERS_FLAG_DATA
-  v.writeUInt16LE(0x014c, 8); // i386
+  v[5] = x64 ? 2 : 0; // KD_SECONDARY_VERSION_AMD64_CONTEXT
+  v.writeUInt16LE(x64 ? 0x0006 : 0x0002, 6); // DATA (+ PTR64)
+  v.writeUInt16LE(image.layout.machineType, 8);
   v[0x0a] = 0x0c; // MaxPacketType
   v[0x0b] = 0x02; // MaxStateChange (Exception, LoadSymbols)
   v[0x0c] = 0x2d; // MaxManipulate (0x3130..0x315C)
   v[0x0d] = 0;
-  v.writeBigUInt64LE(signExtendBig(KERNEL_BASE), 0x10);
-  v.writeBigUInt64LE(signExtendBig(image.psLoadedModuleList), 0x18);
-  v.writeBigUInt64LE(signExtendBig(image.debuggerDataList), 0x20);
+  v.writeBigUInt64LE(image.memory.toWire(image.layout.moduleBases['ntoskrnl.exe']), 0x10);
+  v.writeBigUInt64LE(image.memory.toWire(image.psLoadedModuleList), 0x18);
+  v.writeBigUInt64LE(image.memory.toWire(image.debuggerDataList), 0x20);
   return v;
-}
-
-function signExtendBig(v: number): bigint {
-  const u = v >>> 0;
-  return u >= 0x80000000 ? BigInt(u) | 0xffffffff00000000n : BigInt(u);
 }
 
 function writeKernelData(image: KernelImage, buildNumber: number): void {
   const m = image.memory;
   const sym = image.sym;
+  const ptr = m.ptrSize;
   const kdbg = image.kdDebuggerDataBlock;
   // Debugger data list: head ⇄ KdDebuggerDataBlock.Header.List.
-  m.pokeU32(image.debuggerDataList, kdbg);
-  m.pokeU32(image.debuggerDataList + 4, kdbg);
+  m.pokePtr(image.debuggerDataList, kdbg);
+  m.pokePtr(image.debuggerDataList + ptr, kdbg);
   m.pokePtr64(kdbg + 0x00, image.debuggerDataList);
   m.pokePtr64(kdbg + 0x08, image.debuggerDataList);
   m.pokeU32(kdbg + 0x10, 0x4742444b); // 'KDBG'
-  m.pokeU32(kdbg + 0x14, 0x290);
-  m.pokePtr64(kdbg + 0x18, KERNEL_BASE);
+  m.pokeU32(kdbg + 0x14, image.layout.kdbgSize);
+  m.pokePtr64(kdbg + 0x18, image.layout.moduleBases['ntoskrnl.exe']);
   m.pokePtr64(kdbg + 0x20, sym('nt!DbgBreakPointWithStatus.RtlpBreakWithStatusInstruction'));
   m.pokePtr64(kdbg + 0x48, image.psLoadedModuleList);
   m.pokePtr64(kdbg + 0x50, sym('nt!PsActiveProcessHead'));
@@ -511,12 +667,12 @@ function writeKernelData(image: KernelImage, buildNumber: number): void {
   m.pokePtr64(kdbg + 0x218, sym('nt!KiProcessorBlock'));
   m.pokePtr64(kdbg + 0x268, sym('nt!CmNtCSDVersion'));
   const psActive = sym('nt!PsActiveProcessHead');
-  m.pokeU32(psActive, psActive);
-  m.pokeU32(psActive + 4, psActive);
-  m.pokeU32(sym('nt!MmHighestUserAddress'), 0x7ffeffff);
-  m.pokeU32(sym('nt!KdPrintWritePointer'), sym('nt!KdPrintCircularBuffer'));
-  m.poke(sym('nt!NtBuildLab'), ASCII(`${buildNumber}.xpsp_sp2_rtm.040803-2158`));
-  m.pokeU32(sym('nt!KiProcessorBlock'), KPRCB_ADDRESS);
+  m.pokePtr(psActive, psActive);
+  m.pokePtr(psActive + ptr, psActive);
+  m.pokePtr(sym('nt!MmHighestUserAddress'), ptr === 4 ? 0x7ffeffff : 0x7fffffeffff);
+  m.pokePtr(sym('nt!KdPrintWritePointer'), sym('nt!KdPrintCircularBuffer'));
+  m.poke(sym('nt!NtBuildLab'), ASCII(`${buildNumber}.${ptr === 4 ? 'xpsp_sp2_rtm.040803-2158' : 'srv03_sp2_rtm.070216-1710'}`));
+  m.pokePtr(sym('nt!KiProcessorBlock'), image.layout.kprcb);
   m.pokeU32(sym('nt!CmNtCSDVersion'), 0x0200);
   m.pokeU32(sym('nt!NtBuildNumber'), (0xf0000000 | buildNumber) >>> 0);
   m.poke(sym('nt!KdDebuggerEnabled'), Buffer.from([1]));
@@ -525,22 +681,32 @@ function writeKernelData(image: KernelImage, buildNumber: number): void {
 
 function writeProcessorBlocks(image: KernelImage): void {
   const m = image.memory;
-  m.map(KPCR_ADDRESS, 0x1000);
-  m.pokeU32(KPCR_ADDRESS + 0x1c, KPCR_ADDRESS); // SelfPcr
-  m.pokeU32(KPCR_ADDRESS + 0x20, KPRCB_ADDRESS); // Prcb
-  m.pokeU32(KPCR_ADDRESS + 0x34, image.versionBlock); // KdVersionBlock
-  m.pokeU16(KPCR_ADDRESS + 0x120, 1); // KPRCB.MinorVersion
-  m.pokeU32(KPRCB_ADDRESS + 4, INITIAL_THREAD); // CurrentThread
-  m.map(INITIAL_THREAD & ~0xfff, 0x1000);
-  m.map(KUSER_SHARED_DATA, 0x1000);
-  m.pokeU32(KUSER_SHARED_DATA + 0x264, 1); // NtProductType: WinNt
-  m.pokeU32(KUSER_SHARED_DATA + 0x26c, 5); // NtMajorVersion
-  m.pokeU32(KUSER_SHARED_DATA + 0x270, 1); // NtMinorVersion
-  m.poke(KUSER_SHARED_DATA + 0x30, utf16('C:\\WINDOWS\0'));
+  const L = image.layout;
+  m.map(L.kpcr, 0x1000);
+  if (L.arch === 'x86') {
+    m.pokeU32(L.kpcr + 0x1c, L.kpcr); // SelfPcr
+    m.pokeU32(L.kpcr + 0x20, L.kprcb); // Prcb
+    m.pokeU32(L.kpcr + 0x34, image.versionBlock); // KdVersionBlock
+    m.pokeU16(L.kpcr + 0x120, 1); // KPRCB.MinorVersion
+    m.pokeU32(L.kprcb + 4, L.initialThread); // CurrentThread
+  } else {
+    m.pokePtr(L.kpcr + 0x18, L.kpcr); // Self
+    m.pokePtr(L.kpcr + 0x20, L.kprcb); // CurrentPrcb
+    m.pokePtr(L.kprcb + 8, L.initialThread); // CurrentThread
+  }
+  m.map(L.initialThread - (L.initialThread % 0x1000), 0x1000);
+  const kuser = L.kuserSharedData;
+  m.map(kuser, 0x1000);
+  m.pokeU32(kuser + 0x264, 1); // NtProductType: WinNt
+  m.pokeU32(kuser + 0x26c, 5); // NtMajorVersion
+  m.pokeU32(kuser + 0x270, L.arch === 'x86' ? 1 : 2); // NtMinorVersion
+  m.poke(kuser + 0x30, utf16('C:\\WINDOWS\0'));
 }
 
 /** A minimal valid iBFT header in base memory, where iPXE leaves it (../shared/reference/iscsi). */
-function writeIbft(memory: SparseMemory): void {
+function writeIbft(image: KernelImage): void {
+  const memory = image.memory;
+  const base = image.layout.physBase;
   const t = Buffer.alloc(0x30);
   t.write('iBFT', 0, 'latin1');
   t.writeUInt32LE(t.length, 4);
@@ -550,6 +716,6 @@ function writeIbft(memory: SparseMemory): void {
   let sum = 0;
   for (const b of t) sum = (sum + b) & 0xff;
   t[9] = (0x100 - sum) & 0xff;
-  memory.map(PHYS_WINDOW_BASE, 0xa0000); // base memory
-  memory.write(PHYS_WINDOW_BASE + IBFT_PHYS, t);
+  memory.map(base, 0xa0000); // base memory
+  memory.write(base + IBFT_PHYS, t);
 }

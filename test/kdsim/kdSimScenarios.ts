@@ -36,6 +36,8 @@ export type ScenarioName = 'iscsi-boot' | 'initial-break' | 'bugcheck-7b' | 'dbg
 export interface ScenarioParams {
   floodLines: number;
   loadSymbols: boolean;
+  /** Address of the ARC-name UNICODE_STRING that 0x7B's first parameter points at (per architecture). */
+  arcNameAddress?: number;
 }
 
 const p = (text: string, from = 'nt'): ScenarioStep => ({ kind: 'print', text, from });
@@ -167,7 +169,8 @@ const BUILT_IN: Record<ScenarioName, (params: ScenarioParams) => Scenario> = {
     *steps() {
       yield* EARLY_BOOT;
       yield* iscsiDriverLoads(params, false);
-      yield { kind: 'bugcheck', code: 0x7b, params: BUGCHECK_7B_PARAMS };
+      const [, status, p3, p4] = BUGCHECK_7B_PARAMS;
+      yield { kind: 'bugcheck', code: 0x7b, params: [params.arcNameAddress ?? BUGCHECK_7B_PARAMS[0], status, p3, p4] };
     },
   }),
   'dbgprint-flood': (params) => ({

@@ -75,6 +75,10 @@ export interface ControlReportX86 {
 }
 
 export interface StateChangeCommon {
+  /** 'x64' selects the AMD64 control report and canonical 64-bit pointers (default x86). */
+  arch?: 'x86' | 'x64';
+  /** How an address becomes its 64-bit wire form (default: x86 sign extension). */
+  toWire?: (address: number) => bigint;
   processorLevel: number;
   processor: number;
   numberProcessors: number;
@@ -93,13 +97,29 @@ export interface ExceptionFields {
 }
 
 function writeCommon(b: Buffer, newState: number, c: StateChangeCommon): void {
+  const wire = c.toWire ?? signExtend32;
   b.writeUInt32LE(newState, 0);
   b.writeUInt16LE(c.processorLevel, 4);
   b.writeUInt16LE(c.processor, 6);
   b.writeUInt32LE(c.numberProcessors, 8);
-  b.writeBigUInt64LE(signExtend32(c.thread), 0x10);
-  b.writeBigUInt64LE(signExtend32(c.programCounter), 0x18);
+  b.writeBigUInt64LE(wire(c.thread), 0x10);
+  b.writeBigUInt64LE(wire(c.programCounter), 0x18);
   const r = c.report;
+  if (c.arch === 'x64') {
+    // AMD64_DBGKD_CONTROL_REPORT (§2.2).
+    b.writeBigUInt64LE(BigInt(r.dr6 >>> 0), 0xc0);
+    b.writeBigUInt64LE(BigInt(r.dr7 >>> 0), 0xc8);
+    b.writeUInt32LE(r.eflags >>> 0, 0xd0);
+    const n64 = Math.min(16, r.instructionStream.length);
+    b.writeUInt16LE(n64, 0xd4);
+    b.writeUInt16LE(r.reportFlags, 0xd6);
+    b.set(r.instructionStream.subarray(0, n64), 0xd8);
+    b.writeUInt16LE(r.segCs, 0xe8);
+    b.writeUInt16LE(r.segDs, 0xea);
+    b.writeUInt16LE(r.segEs, 0xec);
+    b.writeUInt16LE(r.segFs, 0xee);
+    return;
+  }
   b.writeUInt32LE(r.dr6 >>> 0, 0xc0);
   b.writeUInt32LE(r.dr7 >>> 0, 0xc4);
   const n = Math.min(16, r.instructionStream.length);
@@ -117,13 +137,14 @@ function writeCommon(b: Buffer, newState: number, c: StateChangeCommon): void {
 export function encodeExceptionStateChange(c: StateChangeCommon, e: ExceptionFields): Buffer {
   const b = Buffer.alloc(STATE_CHANGE_SIZE);
   writeCommon(b, StateChange.Exception, c);
+  const wire = c.toWire ?? signExtend32;
   b.writeUInt32LE(e.code >>> 0, 0x20);
   b.writeUInt32LE(e.flags >>> 0, 0x24);
-  b.writeBigUInt64LE(signExtend32(e.record), 0x28);
-  b.writeBigUInt64LE(signExtend32(e.address), 0x30);
+  b.writeBigUInt64LE(wire(e.record), 0x28);
+  b.writeBigUInt64LE(wire(e.address), 0x30);
   const params = e.parameters.slice(0, 15);
   b.writeUInt32LE(params.length, 0x38);
-  params.forEach((p, i) => b.writeBigUInt64LE(signExtend32(p), 0x40 + 8 * i));
+  params.forEach((p, i) => b.writeBigUInt64LE(wire(p), 0x40 + 8 * i));
   b.writeUInt32LE(e.firstChance ? 1 : 0, 0xb8);
   return b;
 }
@@ -144,7 +165,7 @@ export function encodeLoadSymbolsStateChange(c: StateChangeCommon, l: LoadSymbol
   const b = Buffer.alloc(STATE_CHANGE_SIZE + path.length);
   writeCommon(b, StateChange.LoadSymbols, c);
   b.writeUInt32LE(path.length, 0x20);
-  b.writeBigUInt64LE(l.baseOfDll === -1 ? 0xffffffffffffffffn : signExtend32(l.baseOfDll), 0x28);
+  b.writeBigUInt64LE(l.baseOfDll === -1 ? 0xffffffffffffffffn : (c.toWire ?? signExtend32)(l.baseOfDll), 0x28);
   b.writeBigUInt64LE(l.processId === -1 ? 0xffffffffffffffffn : BigInt(l.processId >>> 0), 0x30);
   b.writeUInt32LE(l.checksum >>> 0, 0x38);
   b.writeUInt32LE(l.sizeOfImage >>> 0, 0x3c);

@@ -16,10 +16,10 @@ import {
 import {
   Api, buildManipulateReply, DBG_EXCEPTION_NOT_HANDLED, decodeManipulate, DebugIoApi, encodeCreateFile,
   encodeExceptionStateChange, encodeGetString, encodeLoadSymbolsStateChange, encodePrintString, ExceptionFields,
-  FileIoApi, MANIPULATE_HEADER_SIZE, ManipulateRequest, readAddress32, StateChangeCommon, Status, X86_CONTEXT_SIZE,
+  FileIoApi, MANIPULATE_HEADER_SIZE, ManipulateRequest, StateChangeCommon, Status,
 } from './kdSimStructs';
 import { Action, PathAction, PathItem, SimMachine } from './kdSimMachine';
-import { INITIAL_THREAD, PHYS_WINDOW_BASE, PHYS_WINDOW_SIZE, versionBlockBytes } from './kdSimImage';
+import { Arch, LAYOUTS, versionBlockBytes } from './kdSimImage';
 import { resolveScenario, Scenario, ScenarioName, ScenarioStep } from './kdSimScenarios';
 import { FaultCounts, FaultInjector, FaultRates, LineClock, PacedPipe } from './kdSimLine';
 
@@ -27,6 +27,8 @@ export type { Scenario, ScenarioStep, ScenarioName } from './kdSimScenarios';
 
 export interface KdSimOptions {
   scenario: ScenarioName | Scenario;
+  /** The simulated kernel's architecture: 'x86' (XP 2600, default) or 'x64' (XP x64 / 2003 x64, 3790). */
+  arch?: Arch;
   /** Lines printed by 'dbgprint-flood' (default 1000). */
   floodLines?: number;
   /** Seed for the fault PRNG (default 1). */
@@ -99,9 +101,9 @@ interface HandlerResult {
 const NO_EVENT = { kind: 'timeout' } as const;
 type Waited = LinkEvent | typeof NO_EVENT | { kind: 'closed' };
 
-const FATAL_FORMAT = (code: number, p: number[]): string =>
+const FATAL_FORMAT = (code: number, p: string[]): string =>
   `\n*** Fatal System Error: 0x${hex8(code).toLowerCase()}\n` +
-  `                       (${p.map((x) => '0x' + hex8(x)).join(',')})\n\n`;
+  `                       (${p.map((x) => '0x' + x).join(',')})\n\n`;
 
 function hex8(v: number): string {
   return (v >>> 0).toString(16).toUpperCase().padStart(8, '0');
@@ -160,8 +162,13 @@ export class KdSimulator extends EventEmitter {
     positive('printRetries', opts.printRetries, true);
     positive('floodLines', opts.floodLines, true);
     positive('rebootDelayMs', opts.rebootDelayMs, true);
-    this.machine = new SimMachine();
-    this.scenario = resolveScenario(opts.scenario, { floodLines: opts.floodLines ?? 1000, loadSymbols: opts.loadSymbols ?? true });
+    if (opts.arch !== undefined && !(opts.arch in LAYOUTS)) throw new Error(`kdsim: arch must be 'x86' or 'x64' (got ${String(opts.arch)})`);
+    this.machine = new SimMachine(undefined, opts.arch ?? 'x86');
+    this.scenario = resolveScenario(opts.scenario, {
+      floodLines: opts.floodLines ?? 1000,
+      loadSymbols: opts.loadSymbols ?? true,
+      arcNameAddress: this.machine.image.layout.arcNameAddress,
+    });
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 500;
     this.printRetries = opts.printRetries ?? 20;
     this.rebootDelayMs = opts.rebootDelayMs ?? 300;
@@ -503,10 +510,14 @@ export class KdSimulator extends EventEmitter {
       kind: 'effect',
       run: async () => {
         const m = img.memory;
-        [code, ...params].forEach((v, i) => m.pokeU32(img.kiBugcheckData + 4 * i, v));
+        [code, ...params].forEach((v, i) => m.pokePtr(img.kiBugcheckData + m.ptrSize * i, v));
         if (code === 0x7b) this.writeArcName(params[0]);
         this.emit('bugcheck', { code, params });
-        if (announce) await this.print(FATAL_FORMAT(code, params));
+        // %p: 8 hex digits on x86, 16 on x64 (pointers canonical, values zero-extended).
+        const shown = params.map((v) =>
+          m.ptrSize === 4 ? hex8(v) : (v > 0xffffffff ? m.toWire(v) : BigInt(v >>> 0)).toString(16).toUpperCase().padStart(16, '0'),
+        );
+        if (announce) await this.print(FATAL_FORMAT(code, shown));
       },
     };
     const secondChance = (): Action[] => [
@@ -525,12 +536,13 @@ export class KdSimulator extends EventEmitter {
   private writeArcName(addr: number): void {
     const m = this.machine.image.memory;
     const text = Buffer.from('\\ArcName\\multi(0)disk(0)rdisk(0)partition(1)', 'utf16le');
-    m.map(addr, 8);
-    const buf = (addr + 8) >>> 0;
+    const header = 2 * m.ptrSize; // Length, MaximumLength, (padding on x64), Buffer
+    m.map(addr, header);
+    const buf = addr + header;
     m.poke(buf, Buffer.concat([text, Buffer.alloc(2)]));
     m.pokeU16(addr, text.length);
     m.pokeU16(addr + 2, text.length + 2);
-    m.pokeU32(addr + 4, buf);
+    m.pokePtr(addr + m.ptrSize, buf);
   }
 
   /** The machine's main loop: walks actions, hits breakpoints, honours single steps and break-ins. */
@@ -681,7 +693,9 @@ export class KdSimulator extends EventEmitter {
       processorLevel: 6,
       processor: 0,
       numberProcessors: 1,
-      thread: INITIAL_THREAD,
+      arch: this.machine.arch,
+      toWire: (a) => this.machine.image.memory.toWire(a),
+      thread: this.machine.image.layout.initialThread,
       programCounter: pc,
       report: {
         dr6: m.reg('Dr6'),
@@ -816,7 +830,7 @@ export class KdSimulator extends EventEmitter {
     const img = this.machine.image;
     const start = img.sym('nt!KdPrintCircularBuffer');
     const ptrAt = img.sym('nt!KdPrintWritePointer');
-    let p = img.memory.u32(ptrAt) ?? start;
+    let p = img.memory.ptr(ptrAt) ?? start;
     for (const b of text) {
       img.memory.write(p, Buffer.from([b]));
       p++;
@@ -826,7 +840,7 @@ export class KdSimulator extends EventEmitter {
         img.memory.pokeU32(rollAt, (img.memory.u32(rollAt) ?? 0) + 1);
       }
     }
-    img.memory.pokeU32(ptrAt, p);
+    img.memory.pokePtr(ptrAt, p);
   }
 
   /** DbgPrint: one DEBUG_IO packet per 3984 bytes; lines are reported once acknowledged. */
@@ -976,12 +990,13 @@ export class KdSimulator extends EventEmitter {
 
   private physicalToVirtual(raw: Buffer, off: number): number | undefined {
     const pa = raw.readBigUInt64LE(off);
-    return pa < BigInt(PHYS_WINDOW_SIZE) ? PHYS_WINDOW_BASE + Number(pa) : undefined;
+    const L = this.machine.image.layout;
+    return pa < BigInt(L.physSize) ? L.physBase + Number(pa) : undefined;
   }
 
   private readonly handlers: Record<number, (req: ManipulateRequest) => HandlerResult> = {
-    [Api.ReadVirtualMemory]: (req) => this.readMemoryReply(req, (a, n) => this.machine.image.memory.read(a, n), readAddress32(req.raw, 0x10)),
-    [Api.WriteVirtualMemory]: (req) => this.writeMemoryReply(req, (a, d) => this.machine.image.memory.write(a, d), readAddress32(req.raw, 0x10)),
+    [Api.ReadVirtualMemory]: (req) => this.readMemoryReply(req, (a, n) => this.machine.image.memory.read(a, n), this.addressAt(req.raw, 0x10)),
+    [Api.WriteVirtualMemory]: (req) => this.writeMemoryReply(req, (a, d) => this.machine.image.memory.write(a, d), this.addressAt(req.raw, 0x10)),
     [Api.ReadPhysicalMemory]: (req) => {
       const va = this.physicalToVirtual(req.raw, 0x10);
       return this.readMemoryReply(req, (a, n) => (va === undefined ? Buffer.alloc(0) : this.machine.image.memory.read(a, n)), va ?? 0);
@@ -996,22 +1011,23 @@ export class KdSimulator extends EventEmitter {
       return { reply: buildManipulateReply(req, Status.Success, undefined, Buffer.from(this.machine.context)) };
     },
     [Api.SetContext]: (req) => {
-      if (!this.contextSent || req.data.length < X86_CONTEXT_SIZE || req.processor !== 0) {
+      const size = this.machine.context.length;
+      if (!this.contextSent || req.data.length < size || req.processor !== 0) {
         return { reply: buildManipulateReply(req, Status.Unsuccessful) };
       }
-      req.data.copy(this.machine.context, 0, 0, X86_CONTEXT_SIZE);
+      req.data.copy(this.machine.context, 0, 0, size);
       return { reply: buildManipulateReply(req, Status.Success) };
     },
     [Api.ReadControlSpace]: (req) => {
       if (req.processor !== 0) return { reply: buildManipulateReply(req, Status.Unsuccessful) };
-      const state = this.machine.processorState();
-      const off = readAddress32(req.raw, 0x10);
+      const state = this.controlSpaceView(req.raw.readBigUInt64LE(0x10));
+      const off = this.machine.arch === 'x64' ? 0 : this.addressAt(req.raw, 0x10);
       return this.readMemoryReply(req, (a, n) => (a < state.length ? state.subarray(a, a + n) : Buffer.alloc(0)), off);
     },
     [Api.WriteControlSpace]: (req) =>
-      this.writeMemoryReply(req, (a, d) => (req.processor !== 0 ? 0 : this.machine.writeProcessorState(a, d)), readAddress32(req.raw, 0x10)),
+      this.writeMemoryReply(req, (a, d) => (req.processor !== 0 ? 0 : this.writeControlSpace(req.raw.readBigUInt64LE(0x10), d)), this.addressAt(req.raw, 0x10)),
     [Api.WriteBreakPoint]: (req) => {
-      const handle = this.machine.addBreakpoint(readAddress32(req.raw, 0x10));
+      const handle = this.machine.addBreakpoint(this.addressAt(req.raw, 0x10));
       return { reply: buildManipulateReply(req, handle ? Status.Success : Status.Unsuccessful, (h) => h.writeUInt32LE(handle ?? 0, 0x18)) };
     },
     [Api.RestoreBreakPoint]: (req) => ({
@@ -1031,14 +1047,14 @@ export class KdSimulator extends EventEmitter {
     },
     [Api.ReadIoSpace]: (req) => {
       const size = req.raw.readUInt32LE(0x18);
-      const port = readAddress32(req.raw, 0x10);
+      const port = this.addressAt(req.raw, 0x10);
       if (![1, 2, 4].includes(size) || port % size !== 0) return { reply: buildManipulateReply(req, Status.DatatypeMisalignment) };
       const value = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
       return { reply: buildManipulateReply(req, Status.Success, (h) => h.writeUInt32LE(value >>> 0, 0x1c)) };
     },
     [Api.WriteIoSpace]: (req) => {
       const size = req.raw.readUInt32LE(0x18);
-      const port = readAddress32(req.raw, 0x10);
+      const port = this.addressAt(req.raw, 0x10);
       const ok = [1, 2, 4].includes(size) && port % size === 0;
       return { reply: buildManipulateReply(req, ok ? Status.Success : Status.DatatypeMisalignment) };
     },
@@ -1064,8 +1080,8 @@ export class KdSimulator extends EventEmitter {
       return { reply: buildManipulateReply(req, known ? Status.Success : Status.NoSuchDevice) };
     },
     [Api.QueryMemory]: (req) => {
-      const addr = readAddress32(req.raw, 0x10);
-      const kernel = addr >= 0x80000000;
+      const addr = this.addressAt(req.raw, 0x10);
+      const kernel = this.machine.arch === 'x64' ? addr >= 0x800000000000 : addr >= 0x80000000;
       const mapped = this.machine.image.memory.isMapped(addr);
       return {
         reply: buildManipulateReply(req, Status.Success, (h) => {
@@ -1075,29 +1091,66 @@ export class KdSimulator extends EventEmitter {
       };
     },
     [Api.SearchMemory]: (req) => {
-      const start = readAddress32(req.raw, 0x10);
+      const start = this.addressAt(req.raw, 0x10);
       const length = Math.min(Number(req.raw.readBigUInt64LE(0x18) & 0xffffffffn), 0x100000);
       const plen = req.raw.readUInt32LE(0x20);
       const pattern = req.data.subarray(0, plen);
       const hay = this.machine.image.memory.read(start, length + plen);
       const at = plen ? hay.indexOf(pattern) : -1;
       if (at < 0 || at > length) return { reply: buildManipulateReply(req, Status.Unsuccessful) };
-      return { reply: buildManipulateReply(req, Status.Success, (h) => h.writeBigUInt64LE(BigInt.asUintN(64, BigInt((start + at) | 0)), 0x10)) };
+      return { reply: buildManipulateReply(req, Status.Success, (h) => h.writeBigUInt64LE(this.machine.image.memory.toWire(start + at), 0x10)) };
     },
     [Api.FillMemory]: (req) => {
-      const addr = Number(req.raw.readBigUInt64LE(0x10) & 0xffffffffn);
-      const length = req.raw.readUInt32LE(0x18);
       const physical = (req.raw.readUInt16LE(0x1c) & 2) !== 0;
+      const addr = physical ? Number(req.raw.readBigUInt64LE(0x10) & 0xffffffffn) : this.addressAt(req.raw, 0x10);
+      const length = req.raw.readUInt32LE(0x18);
       const plen = req.raw.readUInt16LE(0x1e);
       const pattern = req.data.subarray(0, plen);
       if (!plen || length > 0x100000) return { reply: buildManipulateReply(req, Status.InvalidParameter) };
       const fill = Buffer.alloc(length);
       for (let i = 0; i < length; i++) fill[i] = pattern[i % plen];
-      const va = physical ? (addr < PHYS_WINDOW_SIZE ? PHYS_WINDOW_BASE + addr : undefined) : addr;
+      const L = this.machine.image.layout;
+      const va = physical ? (addr < L.physSize ? L.physBase + addr : undefined) : addr;
       const done = va === undefined ? 0 : this.machine.image.memory.write(va, fill);
       return { reply: buildManipulateReply(req, done === length ? Status.Success : Status.Unsuccessful, (h) => h.writeUInt32LE(done, 0x18)) };
     },
   };
+
+  /** A 64-bit address field of a request, as this machine's address (x86: low 32 bits). */
+  private addressAt(raw: Buffer, off: number): number {
+    return this.machine.image.memory.fromWire(raw.readBigUInt64LE(off));
+  }
+
+  /**
+   * Control space: x86 = KPROCESSOR_STATE (CONTEXT + KSPECIAL_REGISTERS) addressed by byte offset;
+   * x64 = an index: 0 KPCR address, 1 KPRCB address, 2 KSPECIAL_REGISTERS, 3 current KTHREAD (§3.3).
+   */
+  private controlSpaceView(address: bigint): Buffer {
+    const m = this.machine;
+    if (m.arch === 'x86') return m.processorState();
+    const L = m.image.layout;
+    const ptr = (v: number): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(m.image.memory.toWire(v), 0);
+      return b;
+    };
+    switch (address) {
+      case 0n: return ptr(L.kpcr);
+      case 1n: return ptr(L.kprcb);
+      case 2n: return Buffer.from(m.special);
+      case 3n: return ptr(L.initialThread);
+      default: return Buffer.alloc(0);
+    }
+  }
+
+  private writeControlSpace(address: bigint, data: Buffer): number {
+    const m = this.machine;
+    if (m.arch === 'x86') return m.writeProcessorState(Number(address & 0xffffffffn), data);
+    if (address !== 2n) return 0;
+    const n = Math.min(data.length, m.special.length);
+    data.copy(m.special, 0, 0, n);
+    return n;
+  }
 
   private msrValue(msr: number): bigint | undefined {
     const table: Record<number, bigint> = {
@@ -1105,7 +1158,7 @@ export class KdSimulator extends EventEmitter {
       0x1b: 0xfee00900n, // APIC base, BSP, enabled
       0x174: 0x08n, // SYSENTER_CS
       0x175: 0xf8a4e000n, // SYSENTER_ESP
-      0x176: BigInt(this.machine.image.sym('nt!KiSystemStartup')), // SYSENTER_EIP (stand-in)
+      0x176: this.machine.image.memory.toWire(this.machine.image.sym('nt!KiSystemStartup')), // SYSENTER_EIP (stand-in)
     };
     return table[msr];
   }

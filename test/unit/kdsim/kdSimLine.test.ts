@@ -212,9 +212,10 @@ test('nobody listening: DbgPrint and LoadSymbols give up (KdDebuggerNotPresent),
   }
 });
 
-test('manipulate fuzz (seeded): random requests for every API never throw, replies stay within a packet', () => {
+for (const arch of ['x86', 'x64'] as const) test(`manipulate fuzz (seeded, ${arch}): random requests for every API never throw, replies stay within a packet`, () => {
   const rnd = seededRandom(7);
-  const sim = new KdSimulator({ scenario: 'iscsi-boot' });
+  const sim = new KdSimulator({ scenario: 'iscsi-boot', arch });
+  const kernel = sim.machine.image.memory.toWire(sim.machine.image.layout.moduleBases['ntoskrnl.exe']);
   const apis = Array.from({ length: 0x3161 - 0x3130 }, (_, i) => 0x3130 + i).concat([0, 0xffffffff, 0x3230]);
   try {
     for (let i = 0; i < 4000; i++) {
@@ -223,7 +224,7 @@ test('manipulate fuzz (seeded): random requests for every API never throw, repli
       const req = Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
       req.writeUInt32LE(api >>> 0, 0);
       // Often point at mapped kernel memory / small sizes so the handlers do real work.
-      if (rnd() < 0.5) req.writeBigUInt64LE(BigInt.asUintN(64, BigInt((0x804d7000 + Math.floor(rnd() * 0x300000)) | 0)), 0x10);
+      if (rnd() < 0.5) req.writeBigUInt64LE(kernel + BigInt(Math.floor(rnd() * 0x300000)), 0x10);
       if (rnd() < 0.5) req.writeUInt32LE(Math.floor(rnd() * 5000), 0x18);
       const reply = sim.handleManipulateRequest(req);
       if (reply) {

@@ -270,6 +270,21 @@ export class TestKdHost {
     return { status: r.readUInt32LE(8), data: r.subarray(56, 56 + r.readUInt32LE(0x1c)) };
   }
 
+  /** ReadVirtualMemory at a full 64-bit address (x64 targets). */
+  async readVirtual64(addr: bigint, count: number): Promise<{ status: number; data: Buffer }> {
+    const r = await this.request(0x3130, (h) => {
+      h.writeBigUInt64LE(addr, 0x10);
+      h.writeUInt32LE(count, 0x18);
+    });
+    return { status: r.readUInt32LE(8), data: r.subarray(56, 56 + r.readUInt32LE(0x1c)) };
+  }
+
+  async u64(addr: bigint): Promise<bigint> {
+    const r = await this.readVirtual64(addr, 8);
+    if (r.data.length !== 8) throw new Error(`test host: cannot read 0x${addr.toString(16)}`);
+    return r.data.readBigUInt64LE(0);
+  }
+
   async u32(addr: number): Promise<number> {
     const r = await this.readVirtual(addr, 4);
     if (r.data.length !== 4) throw new Error(`test host: cannot read 0x${addr.toString(16)}`);
