@@ -267,6 +267,7 @@ export class GdbTarget extends TargetEmitter implements Target {
       await this.client!.waitForStop(2000);
     }
     await m.monitor('system_reset');
+    m.forgetFrames();
     const snap = await m.refresh(true);
     this.emitStopped({ reason: 'entry', description: STOP_DESCRIPTION.entry, text: this.describePc(snap) });
   }

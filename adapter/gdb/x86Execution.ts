@@ -125,6 +125,11 @@ export class X86Machine extends EventEmitter<MachineEvents> {
     return this.snap;
   }
 
+  /** Forget remembered callers (after a reset). */
+  forgetFrames(): void {
+    this.shadow = [];
+  }
+
   /** Live shadow frames, innermost first. */
   get callStack(): ShadowFrame[] {
     const sp = this.snap ? this.spOf(this.snap) : 0;
@@ -372,7 +377,9 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   /** Step over a call/int (temporary breakpoint after it); other instructions are single-stepped. */
   async stepOver(): Promise<void> {
     const insn = await this.exclusive(async () => this.decodeAt(this.requireStopped('step over')));
-    if (!insn || (insn.flow !== 'call' && insn.flow !== 'int')) return this.stepInstruction();
+    // QEMU single-steps a `rep` string instruction one iteration at a time: run over it too.
+    const repeated = insn !== undefined && /^rep/.test(insn.text);
+    if (!insn || (insn.flow !== 'call' && insn.flow !== 'int' && !repeated)) return this.stepInstruction();
     const snap = this.snap!;
     const next = snap.linearPc + BigInt(insn.length);
     const sp = this.spOf(snap);

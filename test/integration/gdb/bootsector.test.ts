@@ -360,3 +360,27 @@ test('conditional and hit-count breakpoints', { skip, timeout: 60000 }, async ()
     await h.dispose();
   }
 });
+
+test('step over a `rep stosb` runs all iterations (QEMU single-steps one at a time)', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('spin');
+  try {
+    const at = bs.linear('spin');
+    // mov $0x6000,%di; mov $5,%cx; rep stosb; jmp $
+    await h.target.writeMemory(at, Buffer.from('bf0060b90500f3aaebfe', 'hex'));
+    await h.target.setVariable(0, ['es'], '0');
+    for (let i = 0; i < 2; i++) {
+      await h.target.stepIn('instruction');
+      await h.nextStop();
+    }
+    await h.target.stepIn('instruction');
+    await h.nextStop();
+    assert.equal((await pc(h)).address, at + 6n, 'one iteration: still on the rep');
+    assert.match((await h.target.evaluate('$cx', 0, 'watch')).result, /^0x4 /);
+    await h.target.stepOver('instruction');
+    assert.equal((await h.nextStop()).reason, 'step');
+    assert.equal((await pc(h)).address, at + 8n);
+    assert.match((await h.target.evaluate('$cx', 0, 'watch')).result, /^0x0 /);
+  } finally {
+    await h.dispose();
+  }
+});
