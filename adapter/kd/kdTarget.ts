@@ -218,6 +218,17 @@ export class KdTarget extends TargetEmitter implements Target {
     try {
       await this.connect();
     } catch (e) {
+      const code = (e as TransportError).code;
+      if (this.config.spec.kind !== 'serial' && (code === 'ECONNREFUSED' || code === 'ENOENT')) {
+        // A VM's socket or pipe appears when the VM powers on: keep waiting for it (WinDbg's
+        // "reconnect"), the progress notification can be cancelled.
+        const msg = `${(e as Error).message}. Waiting for the target's port to appear…`;
+        this.note(msg);
+        this.console(msg + '\n', 'important');
+        this.state = 'disconnected';
+        this.scheduleReconnect();
+        return;
+      }
       this.endProgress('failed');
       this.note(`Cannot open ${this.config.port}: ${(e as Error).message}`);
       this.transcript.close();

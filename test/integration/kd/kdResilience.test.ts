@@ -122,7 +122,7 @@ test('pty through serialport (socat pair): attach, output, initial break', async
   }
 });
 
-test('bad ports fail with clear messages; cancelling the wait terminates cleanly', async () => {
+test('a missing device fails clearly; a socket that is not there yet is waited for; cancelling the wait terminates cleanly', async () => {
   const missing = new Harness('/dev/ttyNoSuchPort9');
   await assert.rejects(missing.target.start(), /Cannot open \/dev\/ttyNoSuchPort9: no such serial device/);
   await missing.dispose();
@@ -131,11 +131,26 @@ test('bad ports fail with clear messages; cancelling the wait terminates cleanly
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const free = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((r) => srv.close(() => r()));
+  // A socket nobody listens on yet (the VM is not powered on): the session waits for it.
   const refused = new Harness(`tcp:127.0.0.1:${free}`);
-  await assert.rejects(refused.target.start(), /connection refused/);
-  await refused.dispose();
+  try {
+    await refused.target.start();
+    await refused.target.configurationDone();
+    await refused.waitForOutput(/connection refused.*Waiting for the target's port to appear/);
+    const sim = await listenTcp({ scenario: 'initial-break' }, free);
+    try {
+      const stop = await refused.waitFor('stopped');
+      assert.equal(stop.exception?.exceptionId, '0x80000003');
+    } finally {
+      await refused.dispose();
+      await sim.close();
+    }
+  } finally {
+    await refused.dispose();
+  }
   const sock = new Harness('/tmp/no-such-kd-socket-dir/com1');
-  await assert.rejects(sock.target.start(), /no such socket/);
+  await sock.target.start();
+  await sock.waitForOutput(/no such socket/);
   await sock.dispose();
   // A silent peer: waiting shows progress; cancel ends the session.
   const silent = net.createServer((s) => s.on('data', () => undefined));
