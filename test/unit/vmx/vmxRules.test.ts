@@ -173,6 +173,30 @@ test('vmx/device-index and vmx/ignored-key', () => {
   const ignored = withCode(BASE + 'floppy0.present = "FALSE"\nfloppy0.fileName = "a.flp"\n', 'vmx/ignored-key');
   assert.equal(ignored.length, 1);
   assert.equal(ignored[0].severity, DiagnosticSeverity.Hint);
+  assert.deepEqual(withCode(BASE + 'floppy0.present = "TRUE"\nfloppy0.fileName = "a.flp"\n', 'vmx/ignored-key'), []);
+  assert.equal(withCode(BASE + SCSI + 'scsi0:1.present = "FALSE"\nscsi0:1.fileName = "b.vmdk"\nscsi0:0.fileName = "a.vmdk"\n', 'vmx/ignored-key').length, 1, 'per unit');
+});
+
+test('every code in the table is produced by some document (codes are stable and reachable)', () => {
+  const docs = [
+    BASE + 'memsize 12\n', // syntax
+    BASE + 'annotation = "a|b"\n', // escape
+    '\uFEFF' + BASE, // bom
+    BASE + 'memsize = "512"\n', // duplicate-key
+    BASE + 'memsise = "4"\n', // unknown-key
+    BASE + 'serial4.present = "TRUE"\n', // device-index
+    BASE + 'floppy0.present = "FALSE"\nfloppy0.fileName = "a.flp"\n', // ignored-key
+    BASE + 'scsi0.virtualDev = "x"\n', // invalid-value
+    BASE.replace('"512"', '"510"'), // memsize
+    BASE.replace('winNetStandard', 'winXX'), // unknown-guestos
+    BASE + NIC, // iscsi-nic-slot
+    BASE + 'serial0.present = "TRUE"\nserial0.fileType = "pipe"\n', // serial-kd
+    BASE + 'nvme0.present = "TRUE"\n', // hw-version
+    BASE + 'ethernet0.addressType = "static"\n', // requires
+    'versioninfo\n{\n}\n', // not-vmware
+  ];
+  const seen = new Set(docs.flatMap((d) => diagnose(d).map((x) => String(x.code))));
+  assert.deepEqual([...VMX_CODES].filter((c) => !seen.has(c)), []);
 });
 
 test('vmx/hw-version: devices newer than the virtual hardware', () => {
