@@ -3,6 +3,7 @@
 // Shared by the boot.ini and .vmx languages: add a language's benchmarks to `benchmarks` below.
 import type { Benchmark, BenchResult } from './benchTypes';
 import { bootIniFeatures } from '../../language-server/bootini';
+import { vmxFeatures } from '../../language-server/vmx/vmxFeatures';
 import { isolatedContext, type DocumentInput, type LanguageFeatures } from '../../language-server/languageFeatures';
 
 /** Median wall time of `runs` calls of `f`, in ms (after `warmup` untimed calls). */
@@ -58,6 +59,41 @@ export function largeBootIni(entries: number): string {
     lines.push(`${p}="Windows XP entry ${i}" ${switchSets[i % switchSets.length]}`);
   }
   return lines.join('\r\n') + '\r\n';
+}
+
+
+// --- .vmx ------------------------------------------------------------------------------------
+
+/** A realistic big .vmx: a Workstation-style header and device blocks, then shared folders and
+ *  guestinfo keys (unique keys), with a sprinkling of mistakes the rules must find. */
+export function bigVmx(lines: number): string {
+  const out = [
+    '.encoding = "UTF-8"',
+    'config.version = "8"',
+    'virtualHW.version = "4"',
+    'guestOS = "winNetStandard"',
+    'memsize = "512"',
+    'displayName = "XP iSCSI boot"',
+    'ethernet0.present = "TRUE"',
+    'ethernet0.virtualDev = "vlance"',
+    'ethernet0.connectionType = "bridged"',
+    'serial0.present = "TRUE"',
+    'serial0.fileType = "pipe"',
+    'serial0.fileName = "\\\\.\\pipe\\com_1"',
+    '# shared folders',
+  ];
+  for (let i = 0; out.length < lines; i++) {
+    const sf = `sharedFolder${i}`;
+    out.push(`${sf}.present = "TRUE"`, `${sf}.enabled = "TRUE"`, `${sf}.readAccess = "TRUE"`, `${sf}.writeAccess = "FALSE"`, `${sf}.hostPath = "D:\\share\\${i}"`, `${sf}.guestName = "share${i}"`);
+    out.push(`guestinfo.bench.${i} = "value |22${i}|22" # note`);
+    if (i % 100 === 0) out.push(`ethernet${i % 10}.virtualDev = "e1000E "`, `sharedFolder${i}.hostPathh = "x"`);
+  }
+  return out.slice(0, lines).join('\r\n') + '\r\n';
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 const LANG = (f: LanguageFeatures) => f;
@@ -126,6 +162,58 @@ export const benchmarks: Benchmark[] = [
     async run() {
       const text = largeBootIni(3);
       return againstSplit(text, (doc) => bootIni.diagnostics(doc), 'file:///bench/boot.ini', 'median of 25');
+    },
+  },
+  {
+    id: 'lang.vmx-diagnostics-10k',
+    what: '.vmx diagnostics, 10,000-line file, vs splitting it into lines',
+    unit: 'ms',
+    goal: 'value <= 20 ms',
+    async run() {
+      const text = bigVmx(10_000);
+      const count = vmxFeatures.diagnostics({ uri: 'file:///bench/big.vmx', text, ctx: isolatedContext() }).length;
+      return againstSplit(text, (doc) => vmxFeatures.diagnostics(doc), 'file:///bench/big.vmx', `median of 25; ${count} diagnostics`);
+    },
+  },
+  {
+    id: 'lang.vmx-completion-10k',
+    what: 'key completion just after typing in a 10,000-line .vmx vs splitting it into lines',
+    unit: 'ms',
+    goal: 'value <= 5 ms',
+    async run() {
+      const base = bigVmx(10_000);
+      const position = { line: 10_001, character: 4 }; // after the 10,000 lines and the "# run" line
+      const uri = 'file:///bench/big.vmx';
+      const values: number[] = [];
+      const baselines: number[] = [];
+      const cold: number[] = [];
+      let count = 0;
+      for (let i = -3; i < 15; i++) {
+        // The server parsed the previous version (diagnostics); the user types "ethe" on a new line.
+        const previous = `${base}# run ${i}\r\n`;
+        vmxFeatures.diagnostics({ uri, text: previous, ctx: isolatedContext() });
+        const typed = `${previous}ethe`;
+        const t0 = performance.now();
+        typed.split(/\r\n|\r|\n/);
+        const t1 = performance.now();
+        count = vmxFeatures.completions!({ uri, text: typed, ctx: isolatedContext() }, position).length;
+        const t2 = performance.now();
+        // A first request on an unseen document parses it all.
+        const c0 = performance.now();
+        vmxFeatures.completions!({ uri: `file:///bench/cold${i}.vmx`, text: `${typed}\r\n`, ctx: isolatedContext() }, position);
+        const c1 = performance.now();
+        if (i >= 0) {
+          baselines.push(t1 - t0);
+          values.push(t2 - t1);
+          cold.push(c1 - c0);
+        }
+      }
+      if (count < 10) throw new Error(`completion returned ${count} items`);
+      return {
+        value: medianOf(values),
+        baseline: medianOf(baselines),
+        note: `median of 15 (fastest ${Math.min(...values).toFixed(2)} ms); ${count} items; first request on an unparsed file ${medianOf(cold).toFixed(1)} ms`,
+      };
     },
   },
 ];
