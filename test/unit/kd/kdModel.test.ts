@@ -11,7 +11,7 @@ import { KdTranscript, defaultTranscriptName } from '../../../adapter/kd/kdTrans
 import { MemoryReader, readPeExports, SymbolTable, walkModuleList } from '../../../adapter/kd/kdSymbols';
 import { parseKdConfig } from '../../../adapter/kd/kdTarget';
 import { ConfigError } from '../../../adapter/target/target';
-import { parsePortSpec } from '../../../adapter/kd/kdTransport';
+import { describePort, explainOpenError, parsePortSpec } from '../../../adapter/kd/kdTransport';
 import { describeEflags, EFLAGS_BITS, flagValue } from '../../../adapter/kd/kdRegisters';
 
 test('bugcheck table: ≥25 unique codes, each with a name, four parameter meanings and advice', () => {
@@ -240,4 +240,17 @@ test('port specs: serial, tcp, unix, named pipe', () => {
   assert.deepEqual(parsePortSpec('/tmp/vm/com1.sock'), { kind: 'unix', path: '/tmp/vm/com1.sock' });
   assert.deepEqual(parsePortSpec('\\\\.\\pipe\\com_1'), { kind: 'pipe', path: '\\\\.\\pipe\\com_1' });
   assert.throws(() => parsePortSpec('tcp:nohost'), /tcp:HOST:PORT/);
+});
+
+test('open errors say what to check', () => {
+  const e = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  assert.match(explainOpenError({ kind: 'serial', path: '/dev/ttyUSB7' }, e('EACCES')).message, /dialout/);
+  assert.match(explainOpenError({ kind: 'serial', path: '/dev/ttyS0' }, e('EBUSY')).message, /in use/);
+  assert.match(explainOpenError({ kind: 'tcp', host: '127.0.0.1', port: 5555 }, e('ECONNREFUSED')).message, /^Cannot open tcp:127\.0\.0\.1:5555: connection refused/);
+  assert.match(explainOpenError({ kind: 'pipe', path: '\\\\.\\pipe\\com_1' }, e('ENOENT')).message, /named pipe/);
+  // serialport reports errors as text: still recognised.
+  assert.match(explainOpenError({ kind: 'serial', path: '/dev/ttyS9' }, new Error('Error: No such file or directory, cannot open /dev/ttyS9')).message, /no such serial device/);
+  if (process.platform !== 'win32') assert.match(explainOpenError({ kind: 'serial', path: 'COM1' }, e('ENOENT')).message, /\/dev\//);
+  assert.equal(describePort({ kind: 'serial', path: 'COM1' }, 115200), 'COM1 115200');
+  assert.equal(describePort({ kind: 'tcp', host: '127.0.0.1', port: 1 }, 115200), 'tcp:127.0.0.1:1');
 });
