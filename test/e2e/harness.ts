@@ -71,6 +71,22 @@ export interface CodeServerOptions {
   vsix?: string | null;
 }
 
+/** Servers not yet stopped: killed if the test process is terminated (a timed-out test file gets
+ *  SIGTERM, and 'exit' handlers do not run on signals). code-server is in its own session, so
+ *  nothing else would stop it. */
+const liveServers = new Set<CodeServer>();
+let watching = false;
+function watchTermination(): void {
+  if (watching) return;
+  watching = true;
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const server of liveServers) server.killGroup('SIGKILL');
+      process.kill(process.pid, signal); // the default action, now that our listener is gone
+    });
+  }
+}
+
 /** A code-server process in its own session (setsid) with isolated user, extension and XDG dirs. */
 export class CodeServer {
   private exited = false;
@@ -84,6 +100,8 @@ export class CodeServer {
   ) {
     proc.once('exit', () => (this.exited = true));
     process.once('exit', this.onExit);
+    liveServers.add(this);
+    watchTermination();
   }
 
   static async start(options: CodeServerOptions = {}): Promise<CodeServer> {
@@ -160,7 +178,8 @@ export class CodeServer {
     return found.join('\n');
   }
 
-  private killGroup(signal: NodeJS.Signals): void {
+  /** @internal */
+  killGroup(signal: NodeJS.Signals): void {
     if (this.exited || !this.proc.pid) return;
     try {
       process.kill(-this.proc.pid, signal);
@@ -171,6 +190,7 @@ export class CodeServer {
 
   async stop(): Promise<void> {
     process.removeListener('exit', this.onExit);
+    liveServers.delete(this);
     this.killGroup('SIGTERM');
     const gone = await waitFor(() => this.exited || undefined, 5000, 'code-server to exit').catch(() => false);
     if (!gone) this.killGroup('SIGKILL');
