@@ -703,19 +703,70 @@ function writeProcessorBlocks(image: KernelImage): void {
   m.poke(kuser + 0x30, utf16('C:\\WINDOWS\0'));
 }
 
-/** A minimal valid iBFT header in base memory, where iPXE leaves it (../shared/reference/iscsi). */
-function writeIbft(image: KernelImage): void {
-  const memory = image.memory;
-  const base = image.layout.physBase;
-  const t = Buffer.alloc(0x30);
+/**
+ * The iBFT iPXE leaves in base memory (../shared/reference/iscsi/loopback-iscsi-boot.md): ACPI-style
+ * header, control structure, initiator at +0x50, NIC 0 at +0xA0, target 0 at +0x180, strings after;
+ * byte sum 0. The same values sanbootconf prints in the iscsi-boot scenario.
+ */
+export function buildIbft(): Buffer {
+  const t = Buffer.alloc(0x240);
   t.write('iBFT', 0, 'latin1');
-  t.writeUInt32LE(t.length, 4);
-  t[8] = 1;
+  t[8] = 1; // revision
   t.write('FENSYS', 10, 'latin1');
   t.write('iPXE', 16, 'latin1');
+  const header = (at: number, id: number, length: number, flags: number): void => {
+    t[at] = id;
+    t[at + 1] = 1; // version
+    t.writeUInt16LE(length, at + 2);
+    t[at + 4] = 0; // index
+    t[at + 5] = flags;
+  };
+  const ipv4 = (at: number, ip: string): void => {
+    t.writeUInt16LE(0xffff, at + 10); // IPv4-mapped IPv6
+    ip.split('.').forEach((o, i) => (t[at + 12 + i] = Number(o)));
+  };
+  let strings = 0x1b8;
+  const str = (at: number, value: string): void => {
+    t.writeUInt16LE(value.length, at);
+    t.writeUInt16LE(value.length ? strings : 0, at + 2);
+    t.write(value, strings, 'latin1');
+    strings += value.length + 1;
+  };
+  // Control: initiator, NIC 0, target 0 (NIC 1 / target 1 absent).
+  header(0x30, 1, 0x12, 0);
+  t.writeUInt16LE(0x50, 0x38);
+  t.writeUInt16LE(0xa0, 0x3a);
+  t.writeUInt16LE(0x180, 0x3c);
+  // Initiator.
+  header(0x50, 2, 0x4a, 3);
+  str(0x50 + 0x46, 'iqn.2010-04.org.ipxe:xpclient');
+  // NIC 0: 10.0.2.15/24, DHCP, gateway 10.0.2.2, DNS 10.0.2.3, MAC 52:54:00:12:34:56, PCI 00:03.0.
+  header(0xa0, 3, 0x66, 3);
+  ipv4(0xa0 + 0x06, '10.0.2.15');
+  t[0xa0 + 0x16] = 24;
+  t[0xa0 + 0x17] = 3;
+  ipv4(0xa0 + 0x18, '10.0.2.2');
+  ipv4(0xa0 + 0x28, '10.0.2.3');
+  ipv4(0xa0 + 0x48, '10.0.2.2');
+  Buffer.from([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]).copy(t, 0xa0 + 0x5a);
+  t.writeUInt16LE((0 << 8) | (3 << 3) | 0, 0xa0 + 0x60);
+  str(0xa0 + 0x62, 'xpclient');
+  // Target 0: 10.0.2.2:3260, LUN bytes 00 01 00…, no CHAP, NIC 0.
+  header(0x180, 4, 0x36, 3);
+  ipv4(0x180 + 0x06, '10.0.2.2');
+  t.writeUInt16LE(3260, 0x180 + 0x16);
+  t[0x180 + 0x19] = 1;
+  str(0x180 + 0x22, 'iqn.2010-04.org.example:disk1');
+  const length = strings;
+  t.writeUInt32LE(length, 4);
   let sum = 0;
-  for (const b of t) sum = (sum + b) & 0xff;
+  for (let i = 0; i < length; i++) sum = (sum + t[i]) & 0xff;
   t[9] = (0x100 - sum) & 0xff;
-  memory.map(base, 0xa0000); // base memory
-  memory.write(base + IBFT_PHYS, t);
+  return t.subarray(0, length);
+}
+
+function writeIbft(image: KernelImage): void {
+  const base = image.layout.physBase;
+  image.memory.map(base, 0xa0000); // base memory
+  image.memory.write(base + IBFT_PHYS, buildIbft());
 }

@@ -490,3 +490,36 @@ test('reboot with the going-away notice: LoadSymbols Unload with BaseOfDll -1, c
     await done();
   }
 });
+
+test('physical memory: the iBFT at 0x9E620 holds what sanbootconf prints (checksum, NIC, target)', async () => {
+  const { host, done } = await connect({ scenario: 'initial-break', loadSymbols: false });
+  try {
+    host.sendReset();
+    await host.nextStateChange(0);
+    const readPhys = async (pa: number, n: number): Promise<Buffer> => {
+      const r = await host.request(0x313d, (h) => {
+        h.writeBigUInt64LE(BigInt(pa), 0x10);
+        h.writeUInt32LE(n, 0x18);
+      });
+      return r.subarray(56, 56 + r.readUInt32LE(0x1c));
+    };
+    const head = await readPhys(0x9e620, 0x30);
+    assert.equal(head.subarray(0, 4).toString('latin1'), 'iBFT');
+    const t = await readPhys(0x9e620, head.readUInt32LE(4));
+    assert.equal(t.reduce((s, b) => (s + b) & 0xff, 0), 0, 'bytes sum to 0');
+    assert.equal(t.subarray(10, 16).toString('latin1'), 'FENSYS');
+    const nic = t.readUInt16LE(0x3a);
+    assert.equal(t[nic], 3);
+    assert.equal([...t.subarray(nic + 0x12, nic + 0x16)].join('.'), '10.0.2.15');
+    assert.equal(t[nic + 0x16], 24);
+    assert.equal([...t.subarray(nic + 0x5a, nic + 0x60)].map((b) => b.toString(16).padStart(2, '0')).join(':'), '52:54:00:12:34:56');
+    const target = t.readUInt16LE(0x3c);
+    assert.equal(t.readUInt16LE(target + 0x16), 3260);
+    const nameOff = t.readUInt16LE(target + 0x24);
+    assert.equal(t.subarray(nameOff, nameOff + t.readUInt16LE(target + 0x22)).toString('latin1'), 'iqn.2010-04.org.example:disk1');
+    // Physical addresses beyond the simulated RAM read nothing.
+    assert.equal((await readPhys(0x40000000, 16)).length, 0);
+  } finally {
+    await done();
+  }
+});
