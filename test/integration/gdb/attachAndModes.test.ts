@@ -79,3 +79,28 @@ test('ipxe.lkrn decompressing in 16-bit protected mode: CS=0008 with hidden base
     await h.dispose();
   }
 });
+
+test('attach over a Unix socket gdbstub', { skip: lkrnMissing(), timeout: 60000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { buildQemuArgs } = await import('../../../adapter/gdb/qemuLauncher');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootdbg-unix-'));
+  const sock = path.join(dir, 'gdb.sock');
+  const args = buildQemuArgs({ image: IPXE_LKRN, media: 'kernel', qemuArgs: [], console: 'none' }, `unix:${sock},server=on,wait=off`);
+  const qemu = spawn('qemu-system-i386', args, { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    const h = await startTarget({ request: 'attach', target: sock });
+    await h.target.configurationDone();
+    await h.nextStop();
+    assert.equal((await h.target.stackTrace(0, 1)).frames[0].address, 0xfffffff0n, '-S: still at the reset vector');
+    await h.target.disconnect(false);
+    assert.ok(processAlive(qemu.pid!));
+  } finally {
+    qemu.kill('SIGKILL');
+    await new Promise((r) => qemu.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -384,3 +384,24 @@ test('step over a `rep stosb` runs all iterations (QEMU single-steps one at a ti
     await h.dispose();
   }
 });
+
+test('console "debugcon": bytes written to port 0xE9 stream into the output', { skip, timeout: 60000 }, async () => {
+  const h = await startTarget({ request: 'launch', image: bs.floppy, media: 'floppy', stopOnEntry: true, console: 'debugcon' });
+  try {
+    await h.target.configurationDone();
+    await h.nextStop();
+    await h.target.setInstructionBreakpoints([{ address: bs.linear('spin') }]);
+    await h.target.continue();
+    await h.nextStop();
+    await h.target.setInstructionBreakpoints([]);
+    assert.ok(!h.outputs.join('').includes('AAA'), 'COM1 is not connected with debugcon');
+    // mov $'B',%al; out %al,$0xe9; mov $'\n',%al; out %al,$0xe9; jmp $
+    await h.target.writeMemory(bs.linear('spin'), Buffer.from('b042e6e9b00ae6e9ebfe', 'hex'));
+    await h.target.continue();
+    const deadline = Date.now() + 5000;
+    while (!h.outputs.join('').includes('B\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(h.outputs.join('').includes('B\n'), JSON.stringify(h.outputs.join('').slice(-200)));
+  } finally {
+    await h.dispose();
+  }
+});
