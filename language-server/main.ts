@@ -7,6 +7,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
 
 const USAGE = `usage: node language-server.js --stdio | --node-ipc | --socket=<port> | --pipe=<name>
+(--socket/--pipe: the server connects to a client listening on 127.0.0.1:<port> or the named pipe)
 BootDbg language server (boot.ini, .vmx, KD transcripts, LoadOrd listings) speaking LSP.`;
 
 const args = process.argv.slice(2);
@@ -14,7 +15,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(USAGE + '\n');
   process.exit(0);
 }
-const hasTransport = args.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket=') || a.startsWith('--pipe='));
+const hasTransport = args.some((a) => ['--stdio', '--node-ipc', '--socket', '--pipe'].includes(a) || a.startsWith('--socket=') || a.startsWith('--pipe='));
 if (!hasTransport) {
   process.stderr.write(USAGE + '\n');
   process.exit(2);

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   CodeActionRequest,
   CompletionRequest,
@@ -25,6 +26,8 @@ import {
   IPCMessageWriter,
   PublishDiagnosticsNotification,
   ShutdownRequest,
+  SocketMessageReader,
+  SocketMessageWriter,
   StreamMessageReader,
   StreamMessageWriter,
   type CompletionItem,
@@ -234,6 +237,46 @@ describe('language server over node IPC (the transport the extension uses)', () 
         }
       });
       conn.dispose();
+    }
+  });
+});
+
+describe('language server over a loopback socket (--socket=<port>)', () => {
+  it('connects to the listening client and answers a hover', async () => {
+    await ensureBundle();
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const accepted = new Promise<Socket>((r) => server.once('connection', r));
+    const child = spawn(process.execPath, [serverJs, `--socket=${port}`], { stdio: 'ignore' });
+    try {
+      const socket = await accepted;
+      const conn = createProtocolConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+      conn.listen();
+      await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+      await conn.sendNotification(InitializedNotification.type, {});
+      const uri = 'untitled:socket-boot.ini';
+      const text = `[operating systems]\r\n${XP}="XP" /userva=3030\r\n`;
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'boot-ini', version: 1, text } });
+      const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: text.split('\r\n')[1].indexOf('/userva') + 2 } });
+      assert.match((hover?.contents as { value: string }).value, /3GB/);
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+      conn.dispose();
+      socket.destroy();
+    } finally {
+      await new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 3000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+      server.close();
     }
   });
 });
