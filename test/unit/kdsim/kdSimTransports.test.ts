@@ -119,3 +119,39 @@ test('CLI: prints READY <port>, serves a debugger over TCP, exits on SIGTERM; ba
     assert.equal(await exited, 0);
   }
 });
+
+test('CLI --pty --arch x64: READY names a pty the debugger can open; SIGTERM exits cleanly', { skip: hasSocat ? false : 'socat not installed' }, async () => {
+  const cli = path.resolve(__dirname, '../../kdsim/cli.js');
+  const child = spawn(process.execPath, [cli, '--scenario', 'initial-break', '--pty', '--arch', 'x64', '--no-load-symbols', '--ack-timeout', '200'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let port: SerialPort | undefined;
+  let host: TestKdHost | undefined;
+  try {
+    const device = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        const m = /^READY (\/dev\/\S+)\n/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`cli exited ${code}`)));
+    });
+    const p = new SerialPort({ path: device, baudRate: 115200, autoOpen: false });
+    port = p;
+    await new Promise<void>((resolve, reject) => p.open((err) => (err ? reject(err) : resolve())));
+    host = new TestKdHost(p);
+    host.sendReset();
+    const sc = await host.nextStateChange(0, 8000);
+    assert.equal(sc.payload.readUInt32LE(0x20), 0x80000003);
+    const ver = await host.request(0x3146);
+    assert.equal(ver.readUInt16LE(0x18), 0x8664);
+  } finally {
+    host?.dispose();
+    if (port?.isOpen) await new Promise<void>((r) => port?.close(() => r()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
+});
