@@ -281,7 +281,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     if (r.timer) clearTimeout(r.timer);
     r.timer = setTimeout(() => {
       for (const ev of this.decoder.reset()) this.onEvent(ev);
-      this.finish(r, new RspError(`no reply to ${r.packet.slice(0, 40)} within ${r.timeoutMs} ms`, 'timeout'));
+      this.finish(r, new RspError(`no reply to ${r.packet.split(/[:;]/)[0].slice(0, 40)} within ${r.timeoutMs} ms`, 'timeout'));
     }, r.timeoutMs);
   }
 
