@@ -99,8 +99,20 @@ export interface ReportBugcheck {
   endLine: number;
 }
 
+/** What the boot firmware (iPXE/gPXE) printed on a serial console before Windows started. */
+export interface FirmwareReport {
+  name: 'iPXE' | 'gPXE';
+  version?: string;
+  line: number;
+  nics: Array<{ name: string; mac?: string; pci?: string; ip?: string; prefix?: number; gateway?: string; line: number }>;
+  sanRegistered?: Located<string>;
+  sanBooting?: Located<string>;
+  sanError?: { action: string; message: string; code?: string; line: number };
+}
+
 export interface IscsiBootReport {
   path: BootPath;
+  firmware?: FirmwareReport;
   /** Every boot driver that printed something, in the order first seen. */
   drivers: Array<Located<BootPath>>;
   ibft: {
@@ -134,7 +146,7 @@ export interface IscsiBootReport {
   lineSections: Map<number, SectionId>;
 }
 
-export type SectionId = 'summary' | 'ibft' | 'initiator' | `nic:${number}` | `target:${number}` | 'status' | 'disk' | 'bugcheck';
+export type SectionId = 'summary' | 'firmware' | 'ibft' | 'initiator' | `nic:${number}` | `target:${number}` | 'status' | 'disk' | 'bugcheck';
 
 const CHAP_TYPES: readonly ChapType[] = ['none', 'one-way', 'mutual'];
 
@@ -520,6 +532,36 @@ export class BootReportBuilder {
       case 'debugger-banner':
         this.mark(line, 'summary');
         return;
+      case 'fw-banner':
+        r.firmware ??= { name: e.firmware, version: e.version, line, nics: [] };
+        if (e.version) r.firmware.version ??= e.version;
+        this.mark(line, 'firmware');
+        return;
+      case 'fw-nic': {
+        const fw = (r.firmware ??= { name: 'iPXE', line, nics: [] });
+        let n = fw.nics.find((x) => x.name === e.name);
+        if (!n) fw.nics.push((n = { name: e.name, line }));
+        if (e.mac) n.mac = e.mac;
+        if (e.pci) n.pci = e.pci;
+        if (e.ip) n.ip = e.ip;
+        if (e.mask) n.prefix = maskToPrefix(e.mask);
+        if (e.gateway) n.gateway = e.gateway;
+        this.mark(line, 'firmware');
+        return;
+      }
+      case 'fw-san': {
+        const fw = (r.firmware ??= { name: 'iPXE', line, nics: [] });
+        if (e.action === 'registered') fw.sanRegistered = { value: e.drive, line };
+        else fw.sanBooting = { value: e.drive, line };
+        this.mark(line, 'firmware');
+        return;
+      }
+      case 'fw-san-error': {
+        const fw = (r.firmware ??= { name: 'iPXE', line, nics: [] });
+        fw.sanError ??= { action: e.action, message: e.message, code: e.code, line };
+        this.mark(line, 'firmware');
+        return;
+      }
     }
   }
 

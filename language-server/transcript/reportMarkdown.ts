@@ -175,6 +175,25 @@ export function targetMarkdown(t: ReportTarget, o: MarkdownOptions = {}): string
   ].join('\n\n');
 }
 
+export function firmwareMarkdown(r: IscsiBootReport, o: MarkdownOptions = {}): string {
+  const fw = r.firmware;
+  if (!fw) return '';
+  const rows: Array<string | undefined> = [];
+  for (const n of fw.nics) {
+    const parts = [n.mac, n.pci ? `PCI ${n.pci}` : undefined, n.ip ? `${n.ip}${n.prefix !== undefined ? `/${n.prefix}` : ''}` : undefined, n.gateway ? `gw ${n.gateway}` : undefined];
+    rows.push(row(md(n.name), parts.filter((p) => p).map((p) => md(p ?? '')).join(', ')));
+  }
+  rows.push(row('SAN device', fw.sanRegistered ? `${md(fw.sanRegistered.value)} registered${at(fw.sanRegistered.line, o)}` : undefined));
+  rows.push(row('Boot', fw.sanBooting ? `from SAN device ${md(fw.sanBooting.value)}${at(fw.sanBooting.line, o)}` : undefined));
+  rows.push(
+    row(
+      'Error',
+      fw.sanError ? `**Could not ${md(fw.sanError.action)}**: ${md(fw.sanError.message)}${fw.sanError.code ? ` (ipxe.org/${fw.sanError.code})` : ''}${at(fw.sanError.line, o)}` : undefined,
+    ),
+  );
+  return [`#### Firmware: ${fw.name}${fw.version ? ` ${md(fw.version)}` : ''}${at(fw.line, o)}`, table(rows)].filter((p) => p).join('\n\n');
+}
+
 export function bugcheckMarkdown(b: ReportBugcheck, o: MarkdownOptions = {}): string {
   const parts = [`#### Bugcheck ${bugcheckTitle(b)}${at(b.line, o)}`];
   if (b.meaning) parts.push(`${b.meaning}.`);
@@ -194,6 +213,7 @@ export function bugcheckMarkdown(b: ReportBugcheck, o: MarkdownOptions = {}): st
 /** Markdown of one section (hover). */
 export function sectionMarkdown(r: IscsiBootReport, section: SectionId, o: MarkdownOptions = {}): string {
   if (section === 'initiator') return initiatorMarkdown(r, o);
+  if (section === 'firmware') return firmwareMarkdown(r, o);
   if (section === 'bugcheck') return r.bugcheck ? bugcheckMarkdown(r.bugcheck, o) : '';
   if (section.startsWith('nic:')) {
     const index = Number(section.slice(4));
@@ -209,6 +229,8 @@ export function sectionMarkdown(r: IscsiBootReport, section: SectionId, o: Markd
 /** The whole report as one markdown document. */
 export function reportToMarkdown(r: IscsiBootReport, o: MarkdownOptions & { title?: string } = {}): string {
   const parts = [`# ${o.title ?? 'iSCSI boot report'}`, summaryMarkdown(r, o)];
+  const fw = firmwareMarkdown(r, o);
+  if (fw) parts.push(fw);
   const ini = initiatorMarkdown(r, o);
   if (ini) parts.push(ini);
   for (const n of r.nics) parts.push(nicMarkdown(n, o));

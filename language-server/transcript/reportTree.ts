@@ -100,7 +100,23 @@ function bootNodes(r: IscsiBootReport): ReportTreeNode[] {
       : r.gaveUpLine !== undefined
         ? { label: 'Boot disk', description: 'driver gave up', line: r.gaveUpLine, state: 'error' }
         : { label: 'Boot disk', description: r.waitingForDisk ? 'waiting, not seen to arrive' : 'not seen', line: r.waitingForDisk?.line, state: iscsiBootAttempted(r) ? 'warning' : undefined };
+  const fw = r.firmware;
+  const firmware: ReportTreeNode | undefined = fw
+    ? {
+        label: 'Firmware',
+        description: `${fw.name}${fw.version ? ` ${fw.version}` : ''}`,
+        line: fw.line,
+        state: fw.sanError ? 'error' : fw.sanBooting ? 'ok' : undefined,
+        children: compact([
+          ...fw.nics.map((n) => leaf(n.name, [n.mac, n.pci, n.ip].filter((x) => x).join('  '), n.line)),
+          leaf('SAN device', fw.sanRegistered?.value, fw.sanRegistered?.line),
+          leaf('Boot', fw.sanBooting ? `from ${fw.sanBooting.value}` : undefined, fw.sanBooting?.line, 'ok'),
+          fw.sanError ? leaf('Error', `Could not ${fw.sanError.action}: ${fw.sanError.message}`, fw.sanError.line, 'error') : undefined,
+        ]),
+      }
+    : undefined;
   return compact([
+    firmware,
     { label: 'Path', description: PATH_LABELS[r.path], line: r.drivers[0]?.line, state: r.path === 'unknown' ? 'info' : undefined },
     ibft,
     r.initiator ? { label: 'Initiator', description: r.initiator.name ?? '', line: r.initiator.line } : undefined,

@@ -26,6 +26,7 @@ export const TRANSCRIPT_CODES = {
   bugcheck7b: 'transcript/bugcheck-7b',
   bugcheck: 'transcript/bugcheck',
   truncated: 'transcript/truncated',
+  sanError: 'transcript/san-error',
 } as const;
 
 export type TranscriptCode = (typeof TRANSCRIPT_CODES)[keyof typeof TRANSCRIPT_CODES];
@@ -220,6 +221,19 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
     if (d) out.push(d);
   }
 
+  const fwError = r.firmware?.sanError;
+  if (fwError) {
+    out.push(
+      diag(
+        input,
+        fwError.line,
+        DiagnosticSeverity.Error,
+        TRANSCRIPT_CODES.sanError,
+        `iPXE could not ${fwError.action}: ${fwError.message}${fwError.code ? ` (https://ipxe.org/${fwError.code} explains this error code)` : ''}. Windows never gets an iBFT or a disk from this boot: check the target address, LUN, initiator IQN and CHAP credentials in the iPXE script.`,
+      ),
+    );
+  }
+
   if (r.bootStatus && r.bootStatus.value !== 0) {
     const s = r.bootStatus;
     out.push(
@@ -256,7 +270,8 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
     }
   }
 
-  const failed = r.bugcheck !== undefined || r.gaveUpLine !== undefined || (r.bootStatus !== undefined && r.bootStatus.value !== 0);
+  const failed =
+    r.bugcheck !== undefined || r.gaveUpLine !== undefined || fwError !== undefined || (r.bootStatus !== undefined && r.bootStatus.value !== 0);
   const iscsi = iscsiBootAttempted(r) && (r.otherSanTables.length === 0 || r.ibft.found !== undefined);
   if (iscsi && !arrived && !failed && r.noSanBootLine === undefined && r.ibft.missingLine === undefined) {
     const last = Math.max(0, r.lastTextLine);

@@ -35,9 +35,42 @@ const PREFIXES: RegExp[] = [
   /^\[\s*\d+(?:\.\d+)?\s*\]\s?/, // [   12.345] relative seconds
 ];
 
+/**
+ * KD packets a terminal logger recorded verbatim when Windows took over the serial port
+ * (../shared/reference/kd/kd-protocol.md): control packets are the leader "iiii" plus a 12-byte
+ * header; DbgPrint packets are the leader "0000", packet type 3 (bytes 03 00), the rest of the
+ * 16-byte header and the 16-byte DEBUG_IO header, then the text and the trailer byte 0xAA.
+ * Removing the framing leaves the DbgPrint text at the start of its line.
+ */
+const KD_FRAMING: readonly RegExp[] = [
+  // Packet header (+ DEBUG_IO header); shorter when a header byte was a line break.
+  // eslint-disable-next-line no-control-regex
+  /0000\u0003\u0000[\s\S]{0,26}/g,
+  // A DEBUG_IO header (ApiNumber 0x3230 PrintString) left at the start of a line by such a break.
+  // eslint-disable-next-line no-control-regex
+  /02\u0000\u0000[\s\S]{0,12}/g,
+  /iiii[\s\S]{12}/g,
+];
+
+/**
+ * What a broken-up header can still leave in front of the text on a noisy line: a few printable
+ * bytes (ids, checksums, the 0xAA trailer seen as "ª"). Not "*", "(" or "[", which begin real lines.
+ */
+const LEADING_JUNK = /^[0-9!"#$%&'+,\-./:;<=>?@\\^_`{|}~\u00a0-\u00ff]{1,24}(?=[\sA-Za-z*([]|$)/;
+
 export function cleanLine(raw: string): { message: string; column: number; noisy: boolean } {
   let text = raw;
   let noisy = false;
+  if (text.includes('0000\u0003') || text.includes('02\u0000\u0000') || text.includes('iiii')) {
+    for (const re of KD_FRAMING) {
+      re.lastIndex = 0;
+      const stripped = text.replace(re, '');
+      if (stripped !== text) {
+        noisy = true;
+        text = stripped;
+      }
+    }
+  }
   if (NOISE.test(text)) {
     noisy = true;
     NOISE.lastIndex = 0;
@@ -53,6 +86,7 @@ export function cleanLine(raw: string): { message: string; column: number; noisy
       break;
     }
   }
+  if (noisy) text = text.replace(LEADING_JUNK, '');
   return { message: text.replace(/\s+$/, ''), column, noisy };
 }
 

@@ -89,7 +89,11 @@ export type TranscriptEvent =
   | { kind: 'bugcheck-params'; params: string[] }
   | { kind: 'driver-at-fault'; driver: string }
   | { kind: 'break-exception' }
-  | { kind: 'debugger-banner'; text: string };
+  | { kind: 'debugger-banner'; text: string }
+  | { kind: 'fw-banner'; firmware: 'iPXE' | 'gPXE'; version?: string }
+  | { kind: 'fw-nic'; name: string; mac?: string; pci?: string; ip?: string; mask?: string; gateway?: string }
+  | { kind: 'fw-san'; action: 'registered' | 'booting'; drive: string }
+  | { kind: 'fw-san-error'; action: string; message: string; code?: string };
 
 const IP = String.raw`(\d{1,3}(?:\.\d{1,3}){3})`;
 const MAC = String.raw`((?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2})`;
@@ -97,7 +101,7 @@ const HEXNUM = String.raw`(0x[0-9a-fA-F\x60]+|[0-9a-fA-F\x60]+)`;
 
 interface LineRule {
   /** Which printer the rule belongs to, for documentation and tests. */
-  source: 'sanbootconf' | 'microsoft' | 'kernel' | 'debugger';
+  source: 'sanbootconf' | 'microsoft' | 'kernel' | 'debugger' | 'firmware';
   /** Lower-case substrings of which one must occur for the regex to be worth running. */
   hint?: readonly string[];
   re: RegExp;
@@ -312,6 +316,47 @@ const LINE_RULES: readonly LineRule[] = [
   },
 ];
 
+/**
+ * iPXE/gPXE console lines, for raw serial captures that start before Windows takes the port:
+ * "iPXE 1.0.0+ -- Open Source Network Boot Firmware", "net0: 52:54:00:12:34:56 using 82540em on
+ * 0000:00:03.0 (open)", "net0: 10.0.2.15/255.255.255.0 gw 10.0.2.2", "Registered SAN device 0x80",
+ * "Booting from SAN device 0x80", "Could not open SAN device: … (http://ipxe.org/410d613c)".
+ */
+const FIRMWARE_RULES: readonly LineRule[] = [
+  {
+    source: 'firmware',
+    hint: ['pxe'],
+    re: /\b(iPXE|gPXE)(?: (\S+))? (?:--|initialising devices)/,
+    events: (m) => [{ kind: 'fw-banner', firmware: m[1] as 'iPXE' | 'gPXE', version: m[2] && m[2] !== 'initialising' ? m[2] : undefined }],
+  },
+  {
+    source: 'firmware',
+    hint: [' using '],
+    re: new RegExp(String.raw`^\s*(net\d+): ${MAC} using \S+ on (?:PCI|[0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])`),
+    events: (m) => [{ kind: 'fw-nic', name: m[1], mac: normaliseMac(m[2]), pci: m[3] }],
+  },
+  {
+    source: 'firmware',
+    hint: [' gw ', '/'],
+    re: new RegExp(String.raw`^\s*(net\d+): ${IP}/${IP}(?: gw ${IP})?`),
+    events: (m) => [{ kind: 'fw-nic', name: m[1], ip: m[2], mask: m[3], gateway: m[4] }],
+  },
+  {
+    source: 'firmware',
+    hint: ['san device'],
+    re: /\b(Registered|Booting from) SAN device (0x[0-9a-fA-F]+)/,
+    events: (m) => [{ kind: 'fw-san', action: m[1] === 'Registered' ? 'registered' : 'booting', drive: m[2] }],
+  },
+  {
+    source: 'firmware',
+    hint: ['could not'],
+    re: /\bCould not ((?:open|boot from|describe|register|hook|boot) SAN devices?|boot(?: image)?):\s*(.*?)\s*(?:\((?:https?:\/\/ipxe\.org\/|0x)([0-9a-fA-F]{8})\))?\s*$/,
+    events: (m) => [{ kind: 'fw-san-error', action: m[1], message: m[2], code: m[3] }],
+  },
+];
+
+const ALL_RULES: readonly LineRule[] = [...LINE_RULES, ...FIRMWARE_RULES];
+
 /** "  Key = value" lines inside a sanbootconf block. Matched only while a block is open. */
 const FIELD_LINE = /^\s*([A-Za-z][A-Za-z ]*?)\s*=\s?(.*)$/;
 
@@ -377,7 +422,7 @@ export function classifyLine(message: string, ctx: ClassifyContext): TranscriptE
   // Keep pathological lines (a megabyte of noise without a line break) cheap.
   const text = message.length > 4096 ? message.slice(0, 4096) : message;
   const lower = text.toLowerCase();
-  for (const rule of LINE_RULES) {
+  for (const rule of ALL_RULES) {
     if (rule.hint && !rule.hint.some((h) => lower.includes(h))) continue;
     const m = rule.re.exec(text);
     if (m) events.push(...rule.events(m));

@@ -98,6 +98,8 @@ describe('kd-transcript grammar', () => {
     ['Found ACPI table "iBFT" at 9e620 OEM ID "FENSYS"', 'markup.inserted.success.kd-transcript'],
     ['NIC 52:54:00:12:34:56 is NetCfgInstanceId "{4DB3}"', 'markup.inserted.success.kd-transcript'],
     ['Successfully configured iBFT NIC 0', 'markup.inserted.success.kd-transcript'],
+    ['Booting from SAN device 0x80', 'markup.inserted.success.kd-transcript'],
+    ['Could not open SAN device: Operation not permitted (http://ipxe.org/410d613c)', 'invalid.illegal.error.kd-transcript'],
     ['ERROR: 00:0c:29:3a:4b:5c not found', 'invalid.illegal.error.kd-transcript'],
     ['Could not configure iBFT NIC 0: c000000f', 'invalid.illegal.error.kd-transcript'],
   ];

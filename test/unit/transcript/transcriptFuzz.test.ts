@@ -16,6 +16,8 @@ const SEEDS = [
   'windbg-serial-2003.log',
   'sanbootconf-v2-success.kdlog',
   'sanbootconf-aoe.kdlog',
+  'serial-capture-ipxe-then-kd.log',
+  'ipxe-san-error.log',
 ].map(fixture);
 
 const PIECES = ['\r', '\n', '\r\n', '\u0000', '\uFFFD', ' = ', '0x', '(', ')', ',', '/', ':', '"', '`', '*** Fatal System Error: ', 'Found iBFT NIC 9:', '  IP = ', 'iScsiBP: ', 'CHAP secret = ', '999999999999', '-1', '255.255.255.255'];
