@@ -5,13 +5,14 @@
 import { bootIniFeatures } from './bootini';
 import { withBootIniCrossFile } from './crossFile/bootIniCrossFile';
 import { vmxFeatures } from './vmx/vmxFeatures';
+import { withVmxCrossFile } from './crossFile/vmxBootIniCheck';
 import type { LanguageFeatures } from './languageFeatures';
 import { loadOrdFeatures } from './loadord/loadOrdFeatures';
 import { transcriptFeatures } from './transcript/transcriptFeatures';
 
 export const LANGUAGES: LanguageFeatures[] = [
   withBootIniCrossFile(bootIniFeatures),
-  vmxFeatures,
+  withVmxCrossFile(vmxFeatures),
   transcriptFeatures,
   loadOrdFeatures,
 ];

@@ -32,7 +32,7 @@ const NTLDR_DEFAULT_BAUD = 19200;
 /** Rates NTLDR accepts; anything else is the boot.ini rules' business (invalid value), not a mismatch. */
 const NTLDR_BAUD_RATES: readonly number[] = [9600, 19200, 38400, 57600, 115200];
 
-interface SerialPort {
+export interface SerialPort {
   index: number;
   present: boolean;
   fileType?: string;
@@ -40,7 +40,7 @@ interface SerialPort {
   startConnected: boolean;
 }
 
-function serialPorts(doc: VmxDocument): SerialPort[] {
+export function serialPorts(doc: VmxDocument): SerialPort[] {
   const out: SerialPort[] = [];
   for (let index = 0; index <= 3; index++) {
     const get = (p: string): string | undefined => lastEntry(doc, `serial${index}.${p}`)?.value;
@@ -60,14 +60,14 @@ function serialPorts(doc: VmxDocument): SerialPort[] {
 
 /** The guest COM number the entry debugs over; undefined for 1394/USB/unparsable ports.
  *  NTLDR: /debug without /debugport uses COM2 when it exists, else COM1. */
-function targetCom(setting: BootIniDebugSetting, ports: readonly SerialPort[]): number | undefined {
+export function targetCom(setting: BootIniDebugSetting, ports: readonly SerialPort[]): number | undefined {
   const port = setting.debugPort?.trim().toLowerCase();
   if (port === undefined) return ports.some((s) => s.index === 1 && s.present) ? 2 : 1;
   const m = /^com(\d+)$/.exec(port);
   return m ? Number(m[1]) : undefined;
 }
 
-const usable = (p: SerialPort): boolean => p.present && (p.fileType === 'pipe' || p.fileType === 'network');
+export const usable = (p: SerialPort): boolean => p.present && (p.fileType === 'pipe' || p.fileType === 'network');
 
 function baseName(uri: string): string {
   return decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
