@@ -975,13 +975,13 @@ export class GdbTarget extends TargetEmitter implements Target {
   }
 
   private async decodeForward(address: bigint, count: number, bitness: 16 | 32, base: bigint, resolveSymbols: boolean): Promise<DisassembledInstruction[]> {
-    const { data } = await this.cpu.readMemory(address, Math.min(0x800, count * 15 + 15));
+    const { data } = await this.cpu.readMemory(address, Math.min(0x2000, count * 15 + 15));
     const decoded = this.decode(data, address - base, bitness, count);
     return decoded.map((d) => this.toDap(d.ip + base, d.bytes, d.text, resolveSymbols));
   }
 
   private async decodeBackwards(address: bigint, count: number, bitness: 16 | 32, base: bigint, resolveSymbols: boolean): Promise<DisassembledInstruction[]> {
-    const span = BigInt(Math.min(0x400, count * 8 + 16));
+    const span = BigInt(Math.min(0x1000, count * 8 + 16));
     const from = address > span ? address - span : 0n;
     const { data } = await this.cpu.readMemory(from, Number(address - from));
     // Try start points until one decodes into an instruction boundary exactly at `address`.

@@ -71,3 +71,22 @@ test('ipxe.lkrn: breakpoint at 0x10200 stops at 1020:0000, 16-bit jmp, step foll
     await h.dispose();
   }
 });
+
+test('ipxe.lkrn: a large disassembly window around the PC is contiguous and contains the PC', { skip: lkrnMissing(), timeout: 90000 }, async () => {
+  const h = await startTarget({ request: 'launch', image: IPXE_LKRN, media: 'kernel', stopOnEntry: true });
+  try {
+    await h.target.configurationDone();
+    await h.nextStop();
+    await h.target.setInstructionBreakpoints([{ address: 0x1041en }]);
+    await h.target.continue();
+    await h.nextStop(60000);
+    const list = await h.target.disassemble(0x1041en, -100, 300, true);
+    assert.equal(list.length, 300);
+    assert.equal(list[100].address, 0x1041en, 'the requested address is at index -offset');
+    assert.equal(list[100].instructionBytes.replace(/ /g, '').slice(0, 4), '6660', 'pushal (66 60) at install_prealloc');
+    for (let i = 1; i < list.length; i++) assert.ok(list[i].address > list[i - 1].address, `monotonic at ${i}`);
+    assert.ok(list.filter((d) => d.invalid).length < 10, 'readable code decodes, not padding');
+  } finally {
+    await h.dispose();
+  }
+});
