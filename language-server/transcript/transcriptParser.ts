@@ -255,6 +255,20 @@ const LINE_RULES: readonly LineRule[] = [
     events: (m) => [{ kind: 'ms-nic-not-found', text: m[0] }],
   },
   {
+    // "iBF" (no T) is the Microsoft initiator's name for the table: such lines are its own even
+    // when a capture lost the IscsiBP prefix.
+    source: 'microsoft',
+    hint: ['ibf table'],
+    re: /(?<!\bno\s+)\biBF\s+Table\s+(?:found|located)(?:\s+at)?(?:\s+(?:PA|address|physical address))?\s*[:=]?\s*(?:0x)?([0-9a-fA-F]{4,16})?/i,
+    events: (m) => [{ kind: 'ibft-found', driver: 'microsoft', address: m[1] }],
+  },
+  {
+    source: 'microsoft',
+    hint: ['ibf table'],
+    re: /\b(?:no\s+iBF\s+Table\s+(?:found|present)|iBF\s+Table\s+not\s+(?:found|present))/i,
+    events: () => [{ kind: 'ibft-missing', driver: 'microsoft' }],
+  },
+  {
     source: 'microsoft',
     hint: ['connection pool'],
     re: /\bboot\s+connection\s+pool\b.*/i,

@@ -196,3 +196,17 @@ describe('address helpers', () => {
     assert.equal(sameSubnet('10.0.2.15', 'x', 24), undefined);
   });
 });
+
+describe('Microsoft initiator lines without their prefix', () => {
+  it('"iBF Table found" / "not found" are the initiator\'s even when the IscsiBP prefix was lost', () => {
+    const found = buildReport('iBF Table found at PA 0x9e620\n');
+    assert.equal(found.path, 'microsoft');
+    assert.equal(found.ibft.found?.address, '9e620');
+    const missing = buildReport('No iBF Table found\n');
+    assert.equal(missing.ibft.found, undefined);
+    assert.equal(missing.ibft.missingLine, 0);
+    const both = buildReport('iScsiBP: iBF Table found at PA 0x9e620\n');
+    assert.equal(both.drivers.length, 1);
+    assert.equal(both.ibft.found?.line, 0);
+  });
+});
