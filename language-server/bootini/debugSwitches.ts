@@ -27,6 +27,18 @@ export type DebuggerState = 'off' | 'on' | 'crash-only' | 'disabled-by-nodebug';
  * They find options by substring, so this (not the parsed switch list) decides what is on.
  */
 export function optionText(e: OsEntry): string {
+  let text = OPTION_TEXT.get(e);
+  if (text === undefined) {
+    text = optionTextOf(e);
+    OPTION_TEXT.set(e, text);
+  }
+  return text;
+}
+
+/** Rules ask several times per entry; parsed entries do not change. */
+const OPTION_TEXT = new WeakMap<OsEntry, string>();
+
+function optionTextOf(e: OsEntry): string {
   return [...e.switches.map((s) => '/' + s.upper + (s.separator ?? '') + (s.value ?? '').toUpperCase()), ...e.stray.map((s) => s.text.toUpperCase())].join(' ');
 }
 

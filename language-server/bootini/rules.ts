@@ -8,7 +8,7 @@ import { parseArcPath } from './arcPath';
 import { canonicalName, debuggerState, hasSwitch, ntldrShowsDebuggerEnabled, switchValue } from './debugSwitches';
 import { closest, deleteLine, diag, insertLineAfter, DiagnosticSeverity, editDistance, lineRange, type BootIniCode, type QuickFix } from './diagnostic';
 import { bootLoaderKeys, findKey, menuEntries, ntldrKeyName, SECTION_NAMES, type BootIniDocument, type KeyLine, type OsEntry, type Switch } from './parser';
-import { findSwitch, SWITCHES, type Requirement, type SwitchInfo } from './switchTable';
+import { findSwitchUpper, SWITCHES, type Requirement, type SwitchInfo } from './switchTable';
 
 export interface RuleContext {
   doc: BootIniDocument;
@@ -522,7 +522,7 @@ const switches: Rule = {
         out.push(diag('bootini/unknown-switch', Warning, st.range, `"${st.text}" after the title is not a switch (switches start with "/"); NTLDR ignores it. Remove it or add the missing "/".`));
       }
       for (const sw of e.switches) {
-        const info = findSwitch(sw.upper);
+        const info = findSwitchUpper(sw.canonical);
         if (!info) {
           const guesses = closest(sw.upper, allNames, 2, 3);
           out.push(
@@ -557,7 +557,7 @@ const switches: Rule = {
       // Requirements: one diagnostic per switch whose preconditions are not met.
       let reported: Set<string> | undefined;
       for (const sw of e.switches) {
-        const info = findSwitch(sw.upper);
+        const info = findSwitchUpper(sw.canonical);
         if (!info?.requires || reported?.has(info.name)) continue;
         const missing = info.requires.filter((r) => !requirementMet(r, e, doc));
         if (missing.length === 0) continue;
@@ -568,7 +568,7 @@ const switches: Rule = {
       // Conflicts: each pair once.
       let seenPairs: Set<string> | undefined;
       for (const sw of e.switches) {
-        const info = findSwitch(sw.upper);
+        const info = findSwitchUpper(sw.canonical);
         for (const other of info?.conflicts ?? []) {
           if (!hasSwitch(e, other)) continue;
           const pair = info!.name < other ? `${info!.name}|${other}` : `${other}|${info!.name}`;

@@ -656,3 +656,8 @@ for (const s of SWITCHES) {
 export function findSwitch(name: string): SwitchInfo | undefined {
   return BY_NAME.get(name.toUpperCase());
 }
+
+/** Lookup of a name that is already upper-case (e.g. a parsed switch's `canonical`). */
+export function findSwitchUpper(upperName: string): SwitchInfo | undefined {
+  return BY_NAME.get(upperName);
+}
