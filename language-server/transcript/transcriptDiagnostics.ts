@@ -291,5 +291,18 @@ export function transcriptDiagnostics(input: DiagnosticInput): Diagnostic[] {
       ),
     );
   }
+  // A capture that ends right after iPXE handed over to Windows: nothing from Windows followed.
+  if (!iscsiBootAttempted(r) && r.firmware?.sanBooting && !failed && input.nextBootLine === undefined) {
+    const last = Math.max(0, r.lastTextLine);
+    out.push(
+      diag(
+        input,
+        last,
+        DiagnosticSeverity.Warning,
+        TRANSCRIPT_CODES.truncated,
+        `iPXE booted from SAN device ${r.firmware.sanBooting.value} (line ${r.firmware.sanBooting.line + 1}) but no Windows output follows: the capture ended, or Windows does not talk on this port (boot.ini needs /debug /debugport=COMn /baudrate=… for KD, and the boot driver's DbgPrint only reaches a debugger).`,
+      ),
+    );
+  }
   return out;
 }

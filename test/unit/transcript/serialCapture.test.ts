@@ -66,3 +66,15 @@ describe('iPXE could not open the SAN device', () => {
     assert.equal(r.firmware?.sanError?.code, '410d613c');
   });
 });
+
+describe('a capture that stops when iPXE hands over to Windows', () => {
+  it('is truncated, with a hint about the debug port', () => {
+    const bytes = readFileSync(path.join(fixtureDir, 'serial-capture-ipxe-then-kd.log'));
+    const text = bytes.toString('utf8').split('Booting from SAN device 0x80')[0] + 'Booting from SAN device 0x80\r\n';
+    const ds = transcriptFeatures.diagnostics({ uri: 'file:///ipxe-only.log', text, ctx: isolatedContext() });
+    assert.deepEqual(ds.map((d) => d.code), ['transcript/truncated']);
+    const msg = typeof ds[0].message === 'string' ? ds[0].message : ds[0].message.value;
+    assert.match(msg, /no Windows output follows/);
+    assert.equal(ds[0].range.start.line, 10);
+  });
+});
