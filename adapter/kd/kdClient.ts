@@ -135,12 +135,13 @@ export class KdClient extends EventEmitter {
           if (io.api === DebugIoApi.PrintString) this.emit('print', io.text);
           else if (io.api === DebugIoApi.GetString) {
             this.emit('prompt', io);
-            void this.link.send(PacketType.DebugIo, encodeGetStringReply(io.processor, this.promptAnswer, io.lengthOfStringRead)).catch(() => undefined);
+            // Sent after the link has acknowledged the prompt packet (handlers run before the ACK).
+            queueMicrotask(() => void this.link.send(PacketType.DebugIo, encodeGetStringReply(io.processor, this.promptAnswer, io.lengthOfStringRead)).catch(() => undefined));
           }
           return;
         }
         case PacketType.FileIo:
-          void this.link.send(PacketType.FileIo, encodeFileIoNotFound(payload)).catch(() => undefined);
+          queueMicrotask(() => void this.link.send(PacketType.FileIo, encodeFileIoNotFound(payload)).catch(() => undefined));
           return;
         case PacketType.StateChange32:
           this.emit('unsupported', 'the target sends 32-bit (NT4-era) state changes; only the 64-bit protocol (XP and later) is supported');

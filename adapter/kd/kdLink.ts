@@ -276,15 +276,18 @@ export class KdLink extends EventEmitter {
   }
 
   private onData(type: PacketType, id: number, payload: Buffer): void {
-    // Acknowledge first (with the sync bit cleared: §1.4 item 4), decide about duplicates after.
+    // ACK ids carry the sync bit cleared (§1.4 item 4). A new packet is delivered *before* it is
+    // acknowledged, so whatever the listeners record synchronously (the transcript) is on disk by
+    // the time the target may forget it; a duplicate is only acknowledged.
     const ackId = (id & ~SYNC_PACKET_ID) >>> 0;
-    this.write(encodeControlPacket(PacketType.Acknowledge, ackId));
+    const ack = (): void => this.write(encodeControlPacket(PacketType.Acknowledge, ackId));
     const sync = (id & SYNC_PACKET_ID) !== 0;
     if (sync) {
       const same = this.lastRecv && this.lastRecv.id === id && this.lastRecv.payload.equals(payload);
       if (same) {
         this.stats.duplicates++;
         this.log(`<- duplicate sync packet ${id.toString(16)} dropped`);
+        ack();
         return;
       }
       this.log(`<- sync id ${id.toString(16)}: target started a new session`);
@@ -297,6 +300,7 @@ export class KdLink extends EventEmitter {
       this.lastRecv = { id, payload };
       this.emit('sessionRestart');
       this.deliver(type, id, payload);
+      ack();
       return;
     }
     if (!this.recvIdKnown) {
@@ -306,14 +310,16 @@ export class KdLink extends EventEmitter {
     if (id !== this.expectedRecvId) {
       this.stats.duplicates++;
       this.log(`<- duplicate ${PacketType[type]} id ${id.toString(16)} dropped (expected ${this.expectedRecvId.toString(16)})`);
+      ack();
       return;
     }
     this.expectedRecvId = (id ^ 1) >>> 0;
     this.lastRecv = { id, payload };
+    this.deliver(type, id, payload);
+    ack();
     // A new data packet while we wait for our ACK: the target saw our packet (implicit ACK, §1.6).
     // (A duplicate does not count: the target is still waiting for our ACK of its own packet.)
     if (this.inFlight) this.completeInFlight('implicit ACK (data packet)');
-    this.deliver(type, id, payload);
   }
 
   private deliver(type: PacketType, id: number, payload: Buffer): void {
