@@ -4,7 +4,7 @@ import type { Hover, Position } from 'vscode-languageserver-types';
 import type { VmxDocument, VmxEntry } from './vmxParser';
 import { guestOsInfo, intValue, isKnownKey, specFor, virtualHwInfo } from './vmxKeys';
 import type { VmxKeySpec } from './vmxKeyTypes';
-import { familyLabel, splitDeviceKey } from './vmxDevices';
+import { familyLabel } from './vmxDevices';
 
 const domainMemo = new Map<VmxKeySpec, string>();
 const docMemo = new Map<VmxKeySpec, string>();
@@ -71,7 +71,7 @@ function valueHover(entry: VmxEntry): string | undefined {
     const n = intValue(entry.value);
     return n === undefined ? undefined : `PCI slot ${n}: ${describePciSlot(n)}`;
   }
-  const p = splitDeviceKey(entry.key);
+  const p = entry.parts;
   if (p?.family.family === 'serial' && p.unit === undefined) {
     return `${p.device} is the guest's COM${p.index + 1} (when the lower ports exist); in boot.ini: /debugport=com${p.index + 1}`;
   }
@@ -86,7 +86,7 @@ export function vmxHover(doc: VmxDocument, position: Position): Hover | null {
   const inValue = ch >= entry.valueRange.start.character - 1 && ch <= entry.valueRange.end.character + 1;
   if (inKey) {
     const spec = specFor(entry.key);
-    const device = splitDeviceKey(entry.key);
+    const device = entry.parts;
     const deviceLine = device ? `\n\n${device.device}: ${familyLabel(device.device) ?? device.family.label} ${device.unit !== undefined ? `${device.unit} on ${device.controller}` : device.index}` : '';
     const text = spec
       ? keyDocumentation(spec).replace(`**${spec.key}**`, `**${entry.key}**`) + deviceLine

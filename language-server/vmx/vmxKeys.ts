@@ -5,7 +5,7 @@
 import { closestMatches } from './editDistance';
 import { VMX_GUEST_OS, VMX_KEY_SPECS, VMX_OBSERVED_KEYS, VMX_VIRTUAL_HW } from './vmxKeyData';
 import type { VmxGuestOs, VmxKeySpec, VmxValueDomain, VmxVirtualHw } from './vmxKeyTypes';
-import { familyNamed, VMX_DEVICE_FAMILIES, VMX_SINGLE_DEVICES } from './vmxDevices';
+import { familyNamed, VMX_SINGLE_DEVICES } from './vmxDevices';
 import { templateOf } from './vmxParser';
 
 /** A concrete key name pattern: `ethernetN.virtualDev` with its spec. */
@@ -61,7 +61,7 @@ const OPEN_NAMESPACES = [
   'monitor_control.', 'mouse.', 'msg.', 'numa.', 'policy.', 'replay.', 'sched.', 'sensor.', 'smbios.', 'snapshot.',
   'svga.', 'tools.', 'toolsinstallmanager.', 'unity.', 'usb:', 'usb_xhci:', 'usb.', 'usercpuid.', 'uuid.', 'vc.',
   'vmotion.', 'vmx.', 'vtpm.', 'vpmc.', 'debugstub.', 'bios.', 'efi.', 'uefi.', 'chipset.', 'mainmem.', 'mem.',
-  'prefvmx.', 'remotedisplay.', 'logging.', 'vmxstats.', 'sound.', 'svga.', 'vhv.', 'vvtd.', 'hpet0.', 'vmci0.',
+  'prefvmx.', 'remotedisplay.', 'logging.', 'vmxstats.', 'sound.', 'vhv.', 'vvtd.', 'hpet0.', 'vmci0.',
 ];
 
 export { templateOf };
@@ -264,5 +264,3 @@ export function intValue(v: string | undefined): number | undefined {
   if (v === undefined || !INTEGER.test(v.trim())) return undefined;
   return Number(v.trim());
 }
-
-export const FAMILY_NAMES: readonly string[] = VMX_DEVICE_FAMILIES.map((f) => f.family);

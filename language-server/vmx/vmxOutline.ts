@@ -2,7 +2,7 @@
 import { FoldingRangeKind, SymbolKind } from 'vscode-languageserver-types';
 import type { DocumentSymbol, FoldingRange, Range } from 'vscode-languageserver-types';
 import type { VmxDocument, VmxEntry } from './vmxParser';
-import { deviceOf, familyLabel, splitDeviceKey } from './vmxDevices';
+import { deviceOf, familyLabel } from './vmxDevices';
 
 interface Group {
   name: string;
@@ -54,7 +54,7 @@ export function vmxDocumentSymbols(doc: VmxDocument): DocumentSymbol[] {
     return g;
   };
   for (const e of doc.entries) {
-    const parts = splitDeviceKey(e.key);
+    const parts = e.parts;
     if (parts && parts.unit !== undefined) {
       const controller = groupFor(parts.controller, true);
       const lower = parts.device.toLowerCase();
@@ -91,9 +91,9 @@ export function vmxFoldingRanges(doc: VmxDocument): FoldingRange[] {
     }
     close();
   };
-  runs((e) => splitDeviceKey(e.key)?.controller ?? deviceOf(e.key));
+  runs((e) => e.parts?.controller ?? deviceOf(e.key));
   runs((e) => {
-    const p = splitDeviceKey(e.key);
+    const p = e.parts;
     return p?.unit !== undefined ? p.device : undefined;
   });
   // Full-line comment blocks.
