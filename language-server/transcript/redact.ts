@@ -39,8 +39,9 @@ const NOT_A_VALUE = /^(?:<omitted>|<redacted>|<none>|\(none\)|none|\(null\)|"")$
 
 const RULES: readonly RedactRule[] = [
   // sanbootconf / iBFT decoders: "  CHAP secret = x", "  Reverse CHAP secret = x"
-  { kind: 'secret', re: /^([^\S\r\n]*(?:Reverse[^\S\r\n]+|Mutual[^\S\r\n]+)?CHAP[^\S\r\n]+(?:secret|password)[^\S\r\n]*[=:][^\S\r\n]*)([^\r\n]*?)[^\S\r\n]*$/gim },
-  { kind: 'name', re: /^([^\S\r\n]*(?:Reverse[^\S\r\n]+|Mutual[^\S\r\n]+)?CHAP[^\S\r\n]+(?:name|user(?:name)?|id)[^\S\r\n]*[=:][^\S\r\n]*)([^\r\n]*?)[^\S\r\n]*$/gim },
+  // (not anchored at the line start: in a raw serial capture KD framing bytes precede the text)
+  { kind: 'secret', re: /(\b(?:Reverse[^\S\r\n]+|Mutual[^\S\r\n]+)?CHAP[^\S\r\n]+(?:secret|password)[^\S\r\n]*[=:][^\S\r\n]*)([^\r\n]*?)[^\S\r\n]*$/gim },
+  { kind: 'name', re: /(\b(?:Reverse[^\S\r\n]+|Mutual[^\S\r\n]+)?CHAP[^\S\r\n]+(?:name|user(?:name)?|id)[^\S\r\n]*[=:][^\S\r\n]*)([^\r\n]*?)[^\S\r\n]*$/gim },
   // iPXE: "set password x", "set reverse-password x", "set username x", "set reverse-username x"
   { kind: 'secret', re: /(\bset[^\S\r\n]+(?:reverse-)?password[^\S\r\n]+)([^\r\n]*?)[^\S\r\n]*$/gim },
   { kind: 'name', re: /(\bset[^\S\r\n]+(?:reverse-)?username[^\S\r\n]+)([^\r\n]*?)[^\S\r\n]*$/gim },

@@ -73,6 +73,14 @@ describe('redaction', () => {
     assert.equal(n.names, 2);
   });
 
+  it('secrets inside KD-framed lines of a raw serial capture, spaces included', () => {
+    const framed = 'ª0000\u0003\u0000\u001e\u0000\u0001\u0000\u00ad\u0004\u0000\u000002\u0000\u0000  Reverse CHAP secret = an0ther Secret\n';
+    const r = redactTranscript(framed);
+    assert.ok(!/an0ther|Secret\n/.test(r.text), JSON.stringify(r.text));
+    assert.equal(r.secrets, 1);
+    assert.ok(r.text.startsWith('ª0000\u0003'));
+  });
+
   it('secret-free transcripts come back unchanged', () => {
     const t = fixture('sanbootconf-success.kdlog');
     assert.equal(redactTranscript(t, { names: true }).text, t);
