@@ -54,7 +54,8 @@ const missingSection: Rule = {
     const hasLoader = valid.some((h) => h.kind === 'bootLoader');
     const broken = doc.headers.find((h) => h.kind === 'operatingSystems' && !h.wholeLine);
     if (!hasOs) {
-      const orphan = doc.entries.find((e) => e.section === 'none');
+      // Entries with no header above them, or misplaced under [boot loader] (parsed as keys there).
+      const orphan = doc.entries.find((e) => e.section === 'none') ?? bootLoaderKeys(doc).find((k) => ENTRY_LIKE.test(k.key));
       const at: Range = broken ? broken.range : orphan ? orphan.lineRange : lineRange(0, 0, doc.lines[0]?.length ?? 0);
       const fixes: QuickFix[] = [];
       if (broken?.trailing) {

@@ -281,11 +281,12 @@ describe('boot.ini rules', () => {
   });
 
   describe('bootini/missing-section', () => {
-    it('no [operating systems]: error; fix inserts the header', () => {
+    it('no [operating systems]: error; fix inserts the header above the entries', () => {
       const t = ini('[boot loader]', 'timeout=30', `default=${XP}`, `${XP}="a"`);
-      const errs = withCode(t, 'bootini/missing-section');
+      const err = withCode(t, 'bootini/missing-section').find((d) => d.severity === ERROR)!;
       // The entry line sits inside [boot loader]; NTLDR sees no OS section.
-      assert.ok(errs.some((d) => d.severity === ERROR));
+      assert.equal(err.range.start.line, 3);
+      assert.deepEqual(check(applyFix(t, err)), []);
     });
     it('entries with no header at all: error with a fix that makes the file clean', () => {
       const t = ini(`${XP}="a"`);
