@@ -405,3 +405,23 @@ test('console "debugcon": bytes written to port 0xE9 stream into the output', { 
     await h.dispose();
   }
 });
+
+test('pause while stepping over a BIOS call that waits for a key (int 0x16) stops inside the BIOS and drops the temporary breakpoint', { skip, timeout: 60000 }, async () => {
+  const h = await atLabel('spin');
+  try {
+    const at = bs.linear('spin');
+    await h.target.writeMemory(at, Buffer.from('b400cd16ebfe', 'hex')); // mov $0,%ah; int $0x16; jmp $
+    await h.target.stepIn('instruction');
+    await h.nextStop();
+    await h.target.stepOver('instruction'); // never returns: no key is pressed
+    await new Promise((r) => setTimeout(r, 300));
+    await h.target.pause();
+    const s = await h.nextStop();
+    assert.equal(s.reason, 'pause');
+    const f = (await h.target.stackTrace(0, 1)).frames[0];
+    assert.ok(f.address >= 0xf0000n && f.address < 0x100000n, `in the BIOS: ${f.name}`);
+    assert.deepEqual(h.target.cpu.breakpointLocations().filter((b) => b.owners.some((o) => o < 0 && o !== -1)), [], 'no temporary breakpoint left');
+  } finally {
+    await h.dispose();
+  }
+});
