@@ -184,7 +184,6 @@ export class KdTarget extends TargetEmitter implements Target {
   private bps: KdBreakpoint[] = [];
   private nextBpId = 1;
   private ops: Promise<unknown> = Promise.resolve();
-  private stopCount = 0;
   /** A stop was reported to the UI and not yet followed by `continued`. */
   private uiStopped = false;
   private sessionStarted = false;
@@ -742,7 +741,6 @@ export class KdTarget extends TargetEmitter implements Target {
   private async emitStop(ev: StopEvent, sc: StateChange): Promise<void> {
     const where = await this.symbols.format(sc.programCounter).catch(() => undefined);
     this.note(`${where ?? '0x' + sc.programCounter.toString(16)}:`);
-    this.stopCount++;
     this.uiStopped = true;
     this.emit('linkState', { state: 'stopped', detail: this.detail });
     if (!this.configured) this.deferredStop = ev;
