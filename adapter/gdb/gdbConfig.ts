@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../target/target';
 import { BOOT_MEDIA, type BootMedia, type ConsoleKind } from './qemuLauncher';
 import { parseEndpoint, type RspEndpoint } from './rspClient';
+import { DEFAULT_IPXE_KERNEL, parseIscsiConfig, type IscsiBootConfig } from '../ibft/iscsiBoot';
 
 export interface GdbLaunchConfig {
   request: 'launch';
@@ -15,6 +16,8 @@ export interface GdbLaunchConfig {
   media?: BootMedia;
   qemuArgs: string[];
   console: ConsoleKind;
+  /** media "iscsi": what iPXE sanboots. */
+  iscsi?: IscsiBootConfig;
   common: GdbCommonConfig;
 }
 
@@ -115,8 +118,12 @@ export function parseGdbConfig(config: Record<string, unknown>, cwd: string): Gd
   for (const forbidden of ['-s', '-gdb', '-S']) {
     if (qemuArgs.includes(forbidden)) throw new ConfigError(`gdb-remote: do not put "${forbidden}" in "qemuArgs": the debugger adds its own paused loopback gdbstub`);
   }
-  const image = str(config, 'image');
+  // media "iscsi": the image is iPXE itself (Debian's ipxe.lkrn unless overridden).
+  const iscsi = config.media === 'iscsi' ? parseIscsiConfig(config.iscsi) : undefined;
+  if (config.iscsi !== undefined && !iscsi) throw new ConfigError('gdb-remote: "iscsi" is only used with "media": "iscsi"');
+  const image = str(config, 'image') ?? (iscsi ? DEFAULT_IPXE_KERNEL : undefined);
   const imagePath = image ? resolvePath(cwd, image) : undefined;
+  if (iscsi && imagePath && !fs.existsSync(imagePath)) throw new ConfigError(`gdb-remote: "media": "iscsi" boots iPXE from ${imagePath}, which does not exist (install Debian's ipxe package or set "image" to an ipxe.lkrn)`);
   if (imagePath && !fs.existsSync(imagePath)) throw new ConfigError(`gdb-remote: "image" ${imagePath} does not exist`);
   let media = config.media as BootMedia | undefined;
   if (media !== undefined && !BOOT_MEDIA.includes(media)) {
@@ -130,7 +137,7 @@ export function parseGdbConfig(config: Record<string, unknown>, cwd: string): Gd
   if (!imagePath && qemuArgs.length === 0) throw new ConfigError('gdb-remote launch: set "image" (and "media") or give QEMU its boot device in "qemuArgs"');
   const consoleKind = (config.console ?? 'serial') as ConsoleKind;
   if (!CONSOLES.includes(consoleKind)) throw new ConfigError(`gdb-remote: "console" must be one of ${CONSOLES.join(', ')}`);
-  return { request, qemu, image: imagePath, media, qemuArgs, console: consoleKind, common };
+  return { request, qemu, image: imagePath, media, qemuArgs, console: consoleKind, iscsi, common };
 }
 
 /** Where each standard medium puts code linked at 0 (reference §2.3). Used unless sectionBases says otherwise. */
@@ -143,4 +150,6 @@ export const DEFAULT_SECTION_BASES: Record<BootMedia, Record<string, bigint[]>> 
   kernel: { '.prefix': [0x10000n], '.text': [0x10000n], '.data': [0x10000n] },
   cdrom: { '.prefix': [0x10000n] },
   rom: {},
+  // iPXE sanboots the LUN's first sector to 0000:7C00.
+  iscsi: { '.prefix': [0x7c00n], '.text': [0x7c00n], '.data': [0x7c00n] },
 };

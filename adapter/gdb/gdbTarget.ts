@@ -183,6 +183,7 @@ export class GdbTarget extends TargetEmitter implements Target {
           media: c.media,
           qemuArgs: c.qemuArgs,
           console: c.console,
+          iscsi: c.iscsi,
           onOutput: (text, stream) => this.output(stream === 'console' ? 'stdout' : 'stderr', text),
           onExit: (why) => this.terminate(why),
         });

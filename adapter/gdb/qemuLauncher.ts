@@ -6,9 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { iscsiQemuArgs, writeIpxeScript, type IscsiBootConfig } from '../ibft/iscsiBoot';
 
-export type BootMedia = 'floppy' | 'cdrom' | 'kernel' | 'disk' | 'pxe' | 'rom';
-export const BOOT_MEDIA: readonly BootMedia[] = ['floppy', 'cdrom', 'kernel', 'disk', 'pxe', 'rom'];
+export type BootMedia = 'floppy' | 'cdrom' | 'kernel' | 'disk' | 'pxe' | 'rom' | 'iscsi';
+export const BOOT_MEDIA: readonly BootMedia[] = ['floppy', 'cdrom', 'kernel', 'disk', 'pxe', 'rom', 'iscsi'];
 
 export type ConsoleKind = 'serial' | 'debugcon' | 'none';
 
@@ -18,6 +19,8 @@ export interface QemuLaunchOptions {
   media?: BootMedia;
   qemuArgs: string[];
   console: ConsoleKind;
+  /** media "iscsi": the target iPXE sanboots (see adapter/ibft/iscsiBoot.ts). */
+  iscsi?: IscsiBootConfig;
   /** Receives guest console bytes (serial/debugcon) and QEMU's own stderr. */
   onOutput?: (text: string, stream: 'console' | 'stderr') => void;
   /** Called once when QEMU exits (code or signal). */
@@ -37,6 +40,8 @@ const MEDIA_ARGS: Record<BootMedia, (image: string) => string[]> = {
     '-device', 'e1000,netdev=n0', '-boot', 'n',
   ],
   rom: (img) => ['-netdev', 'user,id=n0,restrict=on', '-device', `e1000,netdev=n0,romfile=${img}`, '-boot', 'c'],
+  // iPXE as a kernel; its script (initrd) and network come from iscsiQemuArgs.
+  iscsi: (img) => ['-kernel', img],
 };
 
 const CONSOLE_ARGS: Record<ConsoleKind, string[]> = {
@@ -46,13 +51,14 @@ const CONSOLE_ARGS: Record<ConsoleKind, string[]> = {
 };
 
 /** Builds the full QEMU command line (exported for tests and for the launch log). */
-export function buildQemuArgs(opts: Pick<QemuLaunchOptions, 'image' | 'media' | 'qemuArgs' | 'console'>, gdbSpec: string): string[] {
+export function buildQemuArgs(opts: Pick<QemuLaunchOptions, 'image' | 'media' | 'qemuArgs' | 'console' | 'iscsi'>, gdbSpec: string, iscsiScript?: string): string[] {
   const args = ['-S', '-gdb', gdbSpec, '-display', 'none', '-monitor', 'none'];
   if (!opts.qemuArgs.includes('-machine') && !opts.qemuArgs.includes('-M')) args.push('-machine', 'pc,accel=tcg');
   args.push(...CONSOLE_ARGS[opts.console]);
   const userNet = opts.qemuArgs.some((a) => a === '-net' || a === '-netdev' || a === '-nic');
-  if (opts.media !== 'pxe' && opts.media !== 'rom' && !userNet) args.push('-net', 'none');
+  if (opts.media !== 'pxe' && opts.media !== 'rom' && opts.media !== 'iscsi' && !userNet) args.push('-net', 'none');
   if (opts.image && opts.media) args.push(...MEDIA_ARGS[opts.media](opts.image));
+  if (opts.media === 'iscsi' && opts.iscsi && iscsiScript) args.push(...iscsiQemuArgs(opts.iscsi, iscsiScript));
   args.push(...opts.qemuArgs);
   return args;
 }
@@ -107,8 +113,13 @@ export class QemuProcess {
   static async launch(opts: QemuLaunchOptions): Promise<QemuProcess> {
     installExitHook();
     const port = await findFreePort();
-    const args = buildQemuArgs(opts, `tcp:127.0.0.1:${port}`);
+    const script = opts.media === 'iscsi' && opts.iscsi ? writeIpxeScript(opts.iscsi) : undefined;
+    const args = buildQemuArgs(opts, `tcp:127.0.0.1:${port}`, script?.path);
     const child = spawn(opts.qemu, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    if (script) {
+      child.once('close', () => script.dispose());
+      child.once('error', () => script.dispose());
+    }
     const proc = new QemuProcess(child, port, args);
     alive.add(child);
     let stderrTail = '';
