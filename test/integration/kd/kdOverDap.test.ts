@@ -60,6 +60,17 @@ describe('windows-kd through the bundled adapter over stdio DAP', { skip, timeou
       const regs = await h.dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
       const eip = regs.body.variables.find((v) => v.name === 'eip');
       assert.equal(BigInt(eip!.value), BigInt(ip));
+      // Registers are editable (SetContext): change eax, then flip ZF inside efl.
+      const setEax = await h.dc.setVariableRequest({ variablesReference: scopes.body.scopes[0].variablesReference, name: 'eax', value: '0x1234' });
+      assert.equal(setEax.body.value, '0x00001234');
+      const efl = regs.body.variables.find((v) => v.name === 'efl')!;
+      const flags = await h.dc.variablesRequest({ variablesReference: efl.variablesReference });
+      const zf = flags.body.variables.find((v) => v.name === 'ZF')!;
+      const flipped = zf.value === '1' ? '0' : '1';
+      const setZf = await h.dc.setVariableRequest({ variablesReference: efl.variablesReference, name: 'ZF', value: flipped });
+      assert.equal(setZf.body.value, flipped);
+      const again = await h.dc.evaluateRequest({ expression: '$eax', context: 'watch', frameId: st.body.stackFrames[0].id });
+      assert.match(again.body.result, /^0x00001234/);
       const ev2 = await h.dc.evaluateRequest({ expression: 'nt!KeBugCheckEx', context: 'watch', frameId: st.body.stackFrames[0].id });
       assert.match(ev2.body.result, /\(nt!KeBugCheckEx\)/);
 
