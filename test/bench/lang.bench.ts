@@ -3,6 +3,7 @@
 // Shared by the boot.ini and .vmx languages: add a language's benchmarks to `benchmarks` below.
 import type { Benchmark, BenchResult } from './benchTypes';
 import { bootIniFeatures } from '../../language-server/bootini';
+import { featuresFor } from '../../language-server/languages';
 import { vmxFeatures } from '../../language-server/vmx/vmxFeatures';
 import { isolatedContext, type DocumentInput, type LanguageFeatures } from '../../language-server/languageFeatures';
 
@@ -96,8 +97,8 @@ function medianOf(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-const LANG = (f: LanguageFeatures) => f;
-const bootIni = LANG(bootIniFeatures);
+/** boot.ini as the server registers it (with the cross-file checks), falling back to the bare features. */
+const bootIni: LanguageFeatures = featuresFor('boot-ini') ?? bootIniFeatures;
 const BIG_BOOT_INI_ENTRIES = 10_000;
 const LARGE_BOOT_INI_ENTRIES = 1_000;
 
