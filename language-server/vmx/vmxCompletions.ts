@@ -5,6 +5,7 @@
 import { CompletionItemKind, InsertTextFormat, MarkupKind } from 'vscode-languageserver-types';
 import type { CompletionItem, Position, Range } from 'vscode-languageserver-types';
 import type { VmxDocument } from './vmxParser';
+import { isTrue, templateOf } from './vmxParser';
 import { KNOWN_TEMPLATES, specFor } from './vmxKeys';
 import { VMX_GUEST_OS, VMX_VIRTUAL_HW } from './vmxKeyData';
 import type { VmxKeySpec } from './vmxKeyTypes';
@@ -166,7 +167,40 @@ function keyCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'key
   return items;
 }
 
-function valueCompletions(ctx: Extract<LineContext, { kind: 'value' }>): CompletionItem[] {
+/** Values worth proposing for free-form keys, from what the document already has. */
+function suggestedValues(doc: VmxDocument, key: string): { value: string; detail: string }[] {
+  const t = templateOf(key);
+  const m = /^serial(\d+)\./i.exec(key);
+  if (t === 'serialn.filename' && m) {
+    const com = Number(m[1]) + 1;
+    return [
+      { value: `\\\\.\\pipe\\com_${com}`, detail: 'named pipe on a Windows host (WinDbg: com:pipe,port=…)' },
+      { value: `/tmp/com${com}`, detail: 'Unix socket on a Linux or macOS host' },
+    ];
+  }
+  const present = (family: string): string[] =>
+    doc.entries.filter((e) => e.parts?.family.family === family && e.keyLower.endsWith('.present') && isTrue(e.value)).map((e) => e.parts!.device);
+  if (t === 'bios.bootorder') {
+    const nics = present('ethernet');
+    const nic = nics[0] ?? 'ethernet0';
+    return [
+      { value: nic, detail: 'network boot (PXE / iSCSI) only' },
+      { value: `${nic},hdd`, detail: 'network first, then the disk in bios.hddOrder' },
+      { value: `hdd,${nic}`, detail: 'disk first, network as a fallback' },
+      { value: 'cdrom,hdd', detail: 'install from CD' },
+      { value: 'hdd,cdrom', detail: 'disk first' },
+    ];
+  }
+  if (t === 'bios.hddorder') {
+    const disks = doc.entries
+      .filter((e) => e.parts?.unit !== undefined && e.keyLower.endsWith('.present') && isTrue(e.value) && ['scsi', 'ide', 'sata', 'nvme'].includes(e.parts.family.family))
+      .map((e) => e.parts!.device);
+    return disks.map((d) => ({ value: d, detail: 'boot disk' }));
+  }
+  return [];
+}
+
+function valueCompletions(doc: VmxDocument, ctx: Extract<LineContext, { kind: 'value' }>): CompletionItem[] {
   const spec = specFor(ctx.key);
   if (!spec) return [];
   const item = (value: string, detail: string | undefined, sort: string, kind: CompletionItemKind = CompletionItemKind.EnumMember): CompletionItem => ({
@@ -188,7 +222,7 @@ function valueCompletions(ctx: Extract<LineContext, { kind: 'value' }>): Complet
   const values = spec.value.values?.filter((v) => v !== '<integer>') ?? [];
   if (values.length) return values.map((v, i) => item(v, v === spec.value.default ? 'default' : undefined, String(i).padStart(3, '0')));
   if (spec.value.default !== undefined) return [item(spec.value.default, 'default', '000', CompletionItemKind.Value)];
-  return [];
+  return suggestedValues(doc, ctx.key).map((v, i) => item(v.value, v.detail, String(i).padStart(3, '0'), CompletionItemKind.Value));
 }
 
 /**
@@ -200,5 +234,5 @@ export function vmxCompletions(doc: VmxDocument, position: Position, lineText: s
   if (lineText === undefined) return [];
   const ctx = lineContext(lineText, position);
   if (!ctx) return [];
-  return ctx.kind === 'key' ? keyCompletions(doc, ctx, lineText) : valueCompletions(ctx);
+  return ctx.kind === 'key' ? keyCompletions(doc, ctx, lineText) : valueCompletions(doc, ctx);
 }

@@ -140,3 +140,11 @@ test('completion right after a keystroke uses the previous parse for context and
   assert.deepEqual((item.textEdit as TextEdit).range, { start: { line: 2, character: 0 }, end: { line: 2, character: 13 } });
   assert.ok(!labels(items).includes('ethernet0.present'));
 });
+
+test('value suggestions for free-form keys: pipe names, boot order from the NICs, hddOrder from the disks', () => {
+  const text = lines('ethernet1.present = "TRUE"', 'scsi0:0.present = "TRUE"', 'ide0:1.present = "TRUE"', 'serial1.fileName = ""', 'bios.bootOrder = ""', 'bios.hddOrder = ""');
+  const at = (line: number): string[] => labels(complete(text, line, text.split('\n')[line].length - 1));
+  assert.deepEqual(at(3), ['\\\\.\\pipe\\com_2', '/tmp/com2']);
+  assert.deepEqual(at(4).slice(0, 3), ['ethernet1', 'ethernet1,hdd', 'hdd,ethernet1']);
+  assert.deepEqual(at(5), ['scsi0:0', 'ide0:1']);
+});
