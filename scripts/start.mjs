@@ -1,7 +1,8 @@
 // `npm start`: build and package the extension, build the demo prefix, then open demo/ in a real
 // VS Code with the extension: the desktop `code` CLI (--extensionDevelopmentPath) when there is
 // one, otherwise code-server on 127.0.0.1 with the packaged .vsix installed (same setup as the e2e
-// suite), printing the URL to open. Runs until Ctrl+C and then stops its whole process group.
+// suite), printing the URL to open. The KD simulator runs alongside on 127.0.0.1:50001 for the
+// windows-kd demo configuration. Runs until Ctrl+C and then stops every process group it started.
 //   node scripts/start.mjs [--code-server] [--port=N]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const START_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.openRepositoryInParentFolders': 'never',
 };
+const KDSIM_PORT = 50001;
 const log = (msg) => console.log(`[start] ${msg}`);
 
 function step(what, cmd, cmdArgs, options = {}) {
@@ -41,32 +43,55 @@ function findOnPath(name) {
   return undefined;
 }
 
-/** Run `cmd` as the leader of its own process group; Ctrl+C/SIGTERM stops the whole group. */
-function runGroup(cmd, cmdArgs, options) {
+/** Process groups started here (each child leads its own, via setsid); all go on exit. */
+const groups = [];
+const killGroups = (signal) => {
+  for (const pgid of groups) {
+    try { process.kill(-pgid, signal); } catch { /* already gone */ }
+  }
+};
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping …`);
+  killGroups('SIGTERM');
+  setTimeout(() => killGroups('SIGKILL'), 5000).unref();
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
+/** Run `cmd` as the leader of its own process group. `main`: when it exits, everything stops. */
+function runGroup(cmd, cmdArgs, options, { main = true } = {}) {
   const child = spawn('setsid', [cmd, ...cmdArgs], options);
-  let stopping = false;
-  const stop = (signal) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping …`);
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
-    const timer = setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, 5000);
-    timer.unref();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  groups.push(child.pid);
   child.on('exit', (code, signal) => {
-    // Whatever the leader did, leave nothing of its group behind.
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group empty */ }
+    if (!main) return;
+    // Whatever the leader did, leave nothing of any group behind.
+    killGroups('SIGKILL');
     process.exit(stopping ? 0 : (code ?? (signal ? 1 : 0)));
   });
   return child;
 }
 
+/** The KD simulator (test/kdsim) on the port demo/.vscode/launch.json attaches to. */
+function startKdSimulator() {
+  const cli = join(REPO_ROOT, 'out', 'test', 'kdsim', 'cli.js');
+  if (!existsSync(cli)) {
+    log('no out/test/kdsim/cli.js: the windows-kd demo configuration will wait for a target');
+    return;
+  }
+  const sim = runGroup(process.execPath, [cli, '--scenario', 'iscsi-boot', '--tcp', String(KDSIM_PORT)], { stdio: ['ignore', 'pipe', 'inherit'] }, { main: false });
+  sim.stdout.setEncoding('utf8');
+  sim.stdout.on('data', (text) => {
+    if (/^READY /m.test(text)) log(`KD simulator (Windows Server 2003 booting from iSCSI) on tcp:127.0.0.1:${KDSIM_PORT} (process group ${sim.pid})`);
+  });
+}
+
 step('building and packaging the extension', 'npm', ['run', '--silent', 'package']);
 step('building the demo prefix (make -C demo)', 'make', ['-C', DEMO]);
+step('compiling the KD simulator the windows-kd demo attaches to', 'npx', ['tsc', '-p', '.']);
+startKdSimulator();
 
 const code = forceCodeServer ? undefined : findOnPath('code');
 if (code) {

@@ -3,14 +3,15 @@
  * a line of prefix.S, start "Demo prefix in QEMU" (its preLaunchTask runs make), stop on entry,
  * continue to the breakpoint (the editor marks that line as the top stack frame, the Call Stack says
  * why, Variables shows CS:IP, the banner the prefix wrote to port 0xE9 is in the Debug Console), stop debugging —
- * and QEMU is gone afterwards.
+ * and QEMU is gone afterwards. And the demo's windows-kd attach against the KD simulator streams the
+ * simulated iSCSI boot into the Debug Console.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_DIR, copyFolder, e2eUnavailable, startE2e, waitFor, type E2eSession } from './harness';
+import { DEMO_DIR, REPO_ROOT, copyFolder, e2eUnavailable, startE2e, waitFor, type E2eSession } from './harness';
 
 const unavailable = e2eUnavailable();
 let session: E2eSession;
@@ -71,4 +72,27 @@ test('F9 in prefix.S, start the demo launch, continue to the breakpoint, stop: n
 
   await wb.page.keyboard.press('Shift+F5');
   await waitFor(() => (qemuFor(workspace).length === 0 ? true : undefined), 15000, 'QEMU to exit after Stop');
+});
+
+test('the demo windows-kd attach shows a simulated iSCSI boot in the Debug Console and the link state in the status bar', { skip: unavailable ?? false, timeout: 180000 }, async () => {
+  const wb = session.workbench;
+  // The same KD simulator `npm start` runs for this configuration (tcp:127.0.0.1:50001).
+  const sim = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'test', 'kdsim', 'cli.js'), '--scenario', 'iscsi-boot', '--tcp', '50001'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let simOut = '';
+    sim.stdout.on('data', (c: Buffer) => (simOut += c.toString()));
+    await waitFor(() => (/^READY /m.test(simOut) ? true : undefined), 20000, 'the KD simulator to listen');
+    await wb.startDebugging('Windows Server 2003 over KD (TCP)');
+    const text = await waitFor(async () => {
+      const t = await wb.debugConsoleText().catch(() => '');
+      return /iSCSI boot complete/.test(t) ? t : undefined;
+    }, 90000, 'the iSCSI boot lines in the Debug Console');
+    assert.match(text, /IscsiBP: Target 10\.0\.2\.2:3260/);
+    assert.match(await wb.statusBarText(), /KD: .*tcp:127\.0\.0\.1:50001/);
+    await wb.screenshot('debug-smoke-kd');
+    await wb.page.keyboard.press('Shift+F5');
+    await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15000 });
+  } finally {
+    sim.kill('SIGKILL');
+  }
 });
