@@ -208,6 +208,9 @@ export interface TargetCapabilities {
   instructionBreakpoints: boolean;
   dataBreakpoints: boolean;
   conditionalBreakpoints: boolean;
+  /** Hit counts (`> 5`, `% 3`) and logpoints; default: same as conditionalBreakpoints. */
+  hitConditionalBreakpoints?: boolean;
+  logPoints?: boolean;
   setVariable: boolean;
   modules: boolean;
   stepBack: false;

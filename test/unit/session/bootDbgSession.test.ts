@@ -168,3 +168,25 @@ describe('DAP session translates between DAP and a Target', () => {
     await assert.rejects(h.dc.stackTraceRequest({ threadId: 1 }), /No target/);
   });
 });
+
+describe('DAP session capabilities follow the target', () => {
+  test('a capabilities event narrows conditional, hit-count and logpoint support to what the target does', async () => {
+    const h = await inProcessAdapter((config) => {
+      const t = new ScriptedTarget(config);
+      (t.capabilities as { conditionalBreakpoints: boolean }).conditionalBreakpoints = false;
+      return t;
+    });
+    try {
+      const init = await h.dc.initializeRequest();
+      assert.equal(init.body?.supportsLogPoints, true, 'advertised before the target is known');
+      const caps = h.dc.waitForEvent('capabilities');
+      await h.dc.launchRequest({ type: 'gdb-remote' } as DebugProtocol.LaunchRequestArguments);
+      const ev = (await caps) as DebugProtocol.CapabilitiesEvent;
+      assert.equal(ev.body.capabilities.supportsConditionalBreakpoints, false);
+      assert.equal(ev.body.capabilities.supportsHitConditionalBreakpoints, false);
+      assert.equal(ev.body.capabilities.supportsLogPoints, false);
+    } finally {
+      await h.close();
+    }
+  });
+});
