@@ -6,6 +6,7 @@
  *   'stateChange'  StateChange     the target stopped (exception, load symbols)
  *   'print'        string          DbgPrint text (may hold partial lines)
  *   'prompt'       DebugIo         DbgPrompt; answered with the `promptAnswer` option
+ *   'strayReply'   Manipulate      a manipulate reply nobody waits for (the target is stopped)
  *   'reset' / 'sessionRestart' / 'lost' / 'close'   forwarded from the link
  */
 import { EventEmitter } from 'node:events';
@@ -126,7 +127,10 @@ export class KdClient extends EventEmitter {
             if (p.timer) clearTimeout(p.timer);
             p.resolve(m);
           } else {
+            // Nobody asked: a reply left over from before a reconnect or a timeout. It still tells
+            // us the target is stopped in its request loop.
             this.log(`stray manipulate reply 0x${m.api.toString(16)} dropped`);
+            this.emit('strayReply', m);
           }
           return;
         }

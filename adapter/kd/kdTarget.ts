@@ -271,6 +271,11 @@ export class KdTarget extends TargetEmitter implements Target {
     client.on('lost', (e: Error) => this.onLinkLost(e));
     client.on('close', (e?: Error) => this.onTransportClosed(client, e));
     client.on('unsupported', (m: string) => this.console(m, 'important'));
+    client.on('strayReply', () => {
+      // The target is stopped and waiting for requests but we do not know where (e.g. the cable
+      // came back mid-stop): a RESET makes it report its state change again (§1.8).
+      if (this.state !== 'stopped') link.sendReset();
+    });
     client.on('prompt', (io: DebugIo) => {
       // DbgPrompt (asserts): answered "i" (ignore) so the target goes on; shown like WinDbg does.
       this.flushPartialLine();

@@ -234,3 +234,59 @@ test('a shutdown notice (LoadSymbols unload, base −1) is continued; the sessio
     await sim.close();
   }
 });
+
+/** A TCP "cable" between the debugger and the simulator that can be pulled and plugged back in. */
+async function cable(targetPort: number): Promise<{ port: number; pull(): void; close(): Promise<void> }> {
+  const live = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const up = net.connect(targetPort, '127.0.0.1');
+    for (const s of [inbound, up]) {
+      s.setNoDelay(true);
+      live.add(s);
+      s.on('close', () => live.delete(s));
+      s.on('error', () => undefined);
+    }
+    inbound.pipe(up);
+    up.pipe(inbound);
+    inbound.on('close', () => up.destroy());
+    up.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    pull: () => {
+      for (const s of live) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of live) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+test('cable pulled while the target is stopped and plugged back: RESET resynchronises and the same stop comes back', async () => {
+  const sim = await listenTcp({ scenario: 'initial-break' });
+  const c = await cable(sim.port);
+  const h = new Harness(`tcp:127.0.0.1:${c.port}`);
+  try {
+    await h.target.start();
+    await h.target.configurationDone();
+    const first = await h.waitFor('stopped');
+    const pcBefore = (await h.target.stackTrace(0, 1)).frames[0].address;
+    const mark = h.events.length;
+    c.pull();
+    await h.waitFor('linkState', (s) => s.state === 'disconnected', 5000, mark);
+    // The target is still sitting in its debugger loop; the adapter reconnects through the cable.
+    const again = await h.waitFor('stopped', () => true, 15000, mark);
+    assert.equal(again.exception?.exceptionId, first.exception?.exceptionId);
+    assert.equal((await h.target.stackTrace(0, 1)).frames[0].address, pcBefore);
+    // And the session goes on: continue, the boot output flows.
+    await h.target.continue();
+    await h.waitForOutput(/IscsiBP: ISCSI Boot Status 0|iSCSI boot complete|sanbootconf|E1000/);
+  } finally {
+    await h.dispose();
+    await c.close();
+    await sim.close();
+  }
+});
