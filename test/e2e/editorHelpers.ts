@@ -1,0 +1,73 @@
+/**
+ * Editor operations the issue-7 e2e tests need on top of harness.ts: squiggles in the active
+ * editor (read from the rendered decorations and mapped to line numbers by position), the
+ * lightbulb's quick-fix menu (Ctrl+.), and saving a file and waiting for it on disk.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { waitFor, type Workbench } from './harness';
+
+/** Lines (1-based) of the active editor carrying a squiggle of `severity` ("error", "warning", "info"). */
+export async function squiggleLines(wb: Workbench, severity: 'error' | 'warning' | 'info'): Promise<number[]> {
+  const editor = wb.page.locator('.editor-instance').first();
+  const tops = await editor.locator(`.view-overlays .cdr.squiggly-${severity}, .view-overlays .squiggly-${severity}`).evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return r.top + r.height / 2;
+    }),
+  );
+  const numbers = await editor.locator('.line-numbers').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
+    }),
+  );
+  const lines = tops.flatMap((y) => numbers.filter((n) => y >= n.top && y < n.bottom).map((n) => n.line));
+  return [...new Set(lines)].sort((a, b) => a - b);
+}
+
+/** Wait until line `line` of the active editor shows a squiggle of any severity. */
+export async function waitForSquiggle(wb: Workbench, line: number, timeoutMs = 30000): Promise<void> {
+  await waitFor(async () => {
+    for (const s of ['error', 'warning', 'info'] as const) if ((await squiggleLines(wb, s)).includes(line)) return true;
+    return undefined;
+  }, timeoutMs, `a squiggle on line ${line}`);
+}
+
+/** Titles in the quick-fix menu that Ctrl+. opens at the cursor (the menu stays open). */
+export async function openQuickFixMenu(wb: Workbench, timeoutMs = 20000): Promise<string[]> {
+  const rows = wb.page.locator('.action-widget .monaco-list-row.action');
+  return waitFor(async () => {
+    if (!(await rows.first().isVisible().catch(() => false))) {
+      await wb.page.keyboard.press('Escape');
+      await wb.page.keyboard.press('Control+.');
+      await rows.first().waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
+    const titles = await rows.evaluateAll((els) => els.map((e) => (e.getAttribute('aria-label') ?? e.textContent ?? '').trim()));
+    return titles.length > 0 ? titles : undefined;
+  }, timeoutMs, 'the quick-fix menu (Ctrl+.)');
+}
+
+/** Ctrl+. at the cursor, then click the action whose title contains `title`. */
+export async function applyQuickFix(wb: Workbench, title: string, timeoutMs = 20000): Promise<string[]> {
+  const titles = await waitFor(async () => {
+    const t = await openQuickFixMenu(wb, timeoutMs);
+    return t.some((x) => x.includes(title)) ? t : undefined;
+  }, timeoutMs, `a quick fix "${title}"`).catch(async (err: Error) => {
+    await wb.screenshot(`failed-quick-fix-${title}`).catch(() => undefined);
+    throw err;
+  });
+  await wb.page.locator('.action-widget .monaco-list-row.action', { hasText: title }).first().click();
+  await wb.page.locator('.action-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  return titles;
+}
+
+/** Ctrl+S and wait until the file on disk contains `expected`. */
+export async function saveAndWaitForDisk(wb: Workbench, file: string, expected: string | RegExp, timeoutMs = 10000): Promise<string> {
+  await wb.page.keyboard.press('Control+S');
+  return waitFor(() => {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const ok = typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+    return ok ? text : undefined;
+  }, timeoutMs, `${path.basename(file)} on disk to contain ${String(expected)}`);
+}
