@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as fs from 'node:fs';
 import { listenTcp, openPty } from '../../kdsim/kdSimTransports';
 import type { Scenario } from '../../kdsim/kdSimulator';
 import { Harness } from './kdHarness';
@@ -103,7 +104,9 @@ test('the cable goes away: clear message, transcript intact, reconnects when the
   }
 });
 
-test('pty through serialport (socat pair): attach, output, initial break', async () => {
+const socatMissing = ['/usr/bin/socat', '/usr/local/bin/socat', '/bin/socat'].some((p) => fs.existsSync(p)) ? false : 'socat is not installed';
+
+test('pty through serialport (socat pair): attach, output, initial break', { skip: socatMissing }, async () => {
   const sim = await openPty({ scenario: 'initial-break' });
   const h = new Harness(sim.devicePath, { baudRate: 115200 });
   try {
