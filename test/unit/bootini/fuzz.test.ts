@@ -9,21 +9,11 @@ import type { Position, Range } from 'vscode-languageserver-types';
 import { bootIniFeatures } from '../../../language-server/bootini';
 import { BOOTINI_CODES } from '../../../language-server/bootini/diagnostic';
 import { isolatedContext, type DocumentInput } from '../../../language-server/languageFeatures';
+import { prng } from '../../support/prng';
 
 const SEED = Number(process.env.BOOTDBG_FUZZ_SEED ?? 0x5eed_b007);
 const COUNT = 10_000;
 const BUDGET_MS = 50;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INLINE_SEEDS = [
   '[boot loader]\r\ntimeout=30\r\ndefault=multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS\r\n[operating systems]\r\nmulti(0)disk(0)rdisk(0)partition(1)\\WINDOWS="Microsoft Windows XP Professional" /fastdetect /debug /debugport=com1 /baudrate=115200 /break\r\nC:\\="MS-DOS"\r\n',
@@ -105,7 +95,7 @@ function runAll(doc: DocumentInput, pos: Position, lineCount: number) {
 
 describe('boot.ini fuzz', () => {
   it(`${COUNT} mutated documents: no exception, each under ${BUDGET_MS} ms (seed ${SEED})`, () => {
-    const rnd = mulberry32(SEED);
+    const rnd = prng(SEED);
     const base = seeds();
     const ctx = isolatedContext();
     const codes = new Set<string>(BOOTINI_CODES);
