@@ -64,7 +64,9 @@ export function vmxCrossFileDiagnostics(input: DocumentInput, doc: VmxDocument):
           state = `but serial${index}.present is not TRUE`;
         } else state = `but serial${index} is ${port.fileType === 'thinprint' ? 'the ThinPrint printer port' : port.fileType ? `a ${port.fileType}` : 'the host\'s physical port'}, not a pipe a debugger can attach to`;
       }
-      out.push(vmxDiagnostic('vmx/serial-kd', DiagnosticSeverity.Warning, range, `${why}, ${state}. Give serial${index} a named pipe (fileType "pipe") or change /debugport in boot.ini.`, fixes));
+      const other = ports.find((p) => p.index !== index && usable(p));
+      const instead = other ? ` serial${other.index} is a ${other.fileType}, the guest's COM${other.index + 1}: either use /debugport=com${other.index + 1} in boot.ini or` : '';
+      out.push(vmxDiagnostic('vmx/serial-kd', DiagnosticSeverity.Warning, range, `${why}, ${state}.${instead ? instead + ' give' : ' Give'} serial${index} a named pipe (fileType "pipe")${other ? '' : ' or change /debugport in boot.ini'}.`, fixes));
     }
   }
   return out;

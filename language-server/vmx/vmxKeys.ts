@@ -163,8 +163,13 @@ export function guestOsInfo(value: string): VmxGuestOs | undefined {
 
 const CANONICAL_GUEST_OS = VMX_GUEST_OS.filter((g) => g.canonical).map((g) => g.vmx);
 
+/** Closest canonical identifiers; failing that, those the value starts (`winxp` → winXPHome, winXPPro…). */
 export function suggestGuestOs(value: string, max = 3): string[] {
-  return closestMatches(value.trim(), CANONICAL_GUEST_OS, max);
+  const v = value.trim();
+  const close = closestMatches(v, CANONICAL_GUEST_OS, max);
+  if (close.length || v.length < 3) return close;
+  const lower = v.toLowerCase();
+  return CANONICAL_GUEST_OS.filter((g) => g.toLowerCase().startsWith(lower)).slice(0, max);
 }
 
 export function virtualHwInfo(version: number): VmxVirtualHw | undefined {

@@ -52,6 +52,8 @@ test('ThinPrint on serial0 with /debugport=com1: reported on serial0.fileType; a
   assert.equal(thin.ds[0].range.start.line, 4);
   const pipe = vmx('serial0.present = "TRUE"', 'serial0.fileType = "pipe"', 'serial0.fileName = "\\\\.\\pipe\\com_1"', 'serial0.pipe.endPoint = "server"');
   assert.deepEqual(run(pipe, bootIni('/debug /debugport=com1')).ds, []);
+  const other = run(pipe, bootIni('/debug /debugport=com2')).ds;
+  assert.match(String(other[0].message), /serial0 is a pipe, the guest's COM1: either use \/debugport=com1 in boot\.ini or give serial1 a named pipe/);
   assert.deepEqual(run(vmx(), bootIni('/fastdetect')).ds, []);
   assert.deepEqual(run(vmx()).ds, [], 'no boot.ini next to the VM');
 });

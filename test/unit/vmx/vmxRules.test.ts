@@ -108,6 +108,8 @@ test('vmx/unknown-guestos: VMware\'s own table, case-insensitive, aliases accept
   assert.match(d.message, /not supported/);
   assert.match(d.message, /winXPPro-64/);
   assert.match(applyFix(text, 'vmx/unknown-guestos'), /guestOS = "winXPPro-64"/);
+  const prefix = withCode(BASE.replace('winNetStandard', 'winxp'), 'vmx/unknown-guestos')[0];
+  assert.deepEqual((prefix.data as { fixes: { title: string }[] }).fixes.map((f) => f.title), ['Change to "winXPHome"', 'Change to "winXPPro"', 'Change to "winXPPro-64"']);
   for (const ok of ['winxppro', 'nt4', 'windows9-64', 'RHEL5', 'other26xlinux']) assert.deepEqual(withCode(BASE.replace('winNetStandard', ok), 'vmx/unknown-guestos'), [], ok);
 });
 
