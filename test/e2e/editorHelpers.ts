@@ -71,3 +71,10 @@ export async function saveAndWaitForDisk(wb: Workbench, file: string, expected: 
     return ok ? text : undefined;
   }, timeoutMs, `${path.basename(file)} on disk to contain ${String(expected)}`);
 }
+
+/** The Problems panel's rendered text (message, source(code), position per row); the rows'
+ *  accessible labels leave the diagnostic code out. */
+export async function problemsPanelText(wb: Workbench): Promise<string> {
+  await wb.problems();
+  return wb.page.locator('.markers-panel').innerText();
+}
