@@ -1238,27 +1238,33 @@ export class KdTarget extends TargetEmitter implements Target {
   disassemble(address: bigint, instructionOffset: number, instructionCount: number, resolveSymbols: boolean): Promise<DisassembledInstruction[]> {
     return this.exclusive(async () => {
       const c = this.requireStopped();
-      // Negative offsets: start far enough back and re-synchronise on the requested address.
-      const back = instructionOffset < 0 ? -instructionOffset * 15 : 0;
-      const start = address - BigInt(back);
-      const span = back + Math.max(instructionOffset, 0) * 15 + instructionCount * 15 + 16;
-      const raw = await c.readVirtual(start, span);
-      const mem = { data: this.unshadow(start, raw.data) };
-      let insns = disassembleForKd(mem.data, start, instructionCount + Math.abs(instructionOffset) + back, c.arch);
-      if (back > 0) {
-        const at = insns.findIndex((i) => i.ip === address);
-        if (at < 0) {
-          insns = disassembleForKd(mem.data.subarray(back), address, instructionCount + Math.max(instructionOffset, 0), c.arch);
-          const pad: DisassembledInstruction[] = [];
-          for (let i = 0; i < -instructionOffset; i++) pad.push({ address: address - BigInt(-instructionOffset - i), instructionBytes: '', instruction: '??', invalid: true });
-          insns = insns.slice(0, instructionCount + instructionOffset);
-          return [...pad, ...(await this.toDap(insns, resolveSymbols))].slice(0, instructionCount);
+      const before = Math.max(-instructionOffset, 0);
+      const fwd = Math.max(instructionOffset, 0) + instructionCount;
+      // From the address on: straightforward.
+      const postMem = this.unshadow(address, (await c.readVirtual(address, fwd * 15 + 16)).data);
+      const post = disassembleForKd(postMem, address, fwd, c.arch);
+      // Before it: x86 cannot be decoded backwards, so find a start in the bytes before the
+      // address from which the instruction stream lands exactly on it.
+      let pre: ReturnType<typeof disassembleForKd> = [];
+      if (before > 0) {
+        const back = before * 15;
+        const preStart = address - BigInt(back);
+        const preMem = this.unshadow(preStart, (await c.readVirtual(preStart, back)).data);
+        for (let skip = 0; skip < Math.min(15, preMem.length); skip++) {
+          const insns = disassembleForKd(preMem.subarray(skip), preStart + BigInt(skip), back, c.arch);
+          const landing = insns.findIndex((i) => i.ip + BigInt(i.length) === address);
+          if (landing >= 0 && !insns.slice(0, landing + 1).some((i) => i.invalid)) {
+            pre = insns.slice(0, landing + 1).slice(-before);
+            break;
+          }
         }
-        insns = insns.slice(Math.max(0, at + instructionOffset));
-      } else if (instructionOffset > 0) {
-        insns = insns.slice(instructionOffset);
       }
-      const out = await this.toDap(insns.slice(0, instructionCount), resolveSymbols);
+      const padBefore: DisassembledInstruction[] = [];
+      const firstKnown = pre.length ? pre[0].ip : address;
+      for (let k = before - pre.length; k > 0; k--) padBefore.push({ address: firstKnown - BigInt(k), instructionBytes: '', instruction: '??', invalid: true });
+      const all = [...padBefore, ...(await this.toDap(pre, resolveSymbols)), ...(await this.toDap(post, resolveSymbols))];
+      // `address` sits at index `before`; the window starts `instructionOffset` from it.
+      const out = all.slice(before + instructionOffset, before + instructionOffset + instructionCount);
       while (out.length < instructionCount) {
         const last = out.length ? out[out.length - 1].address + 1n : address;
         out.push({ address: last, instructionBytes: '', instruction: '??', invalid: true });

@@ -112,8 +112,17 @@ test('registers, EFLAGS, editable eax, memory read/write/partial, evaluate, modu
     assert.equal(dis.length, 3);
     assert.equal(dis[0].instruction, 'int3');
     assert.equal(dis[0].symbol, 'nt!DbgBreakPoint');
+    // Backwards: the requested address lands at index 2, the instructions before it end exactly there.
     const back = await t.disassemble(frames[0].address, -2, 4, false);
     assert.equal(back.length, 4);
+    assert.equal(back[2].address, frames[0].address);
+    assert.equal(back[2].instruction, 'int3');
+    if (!back[1].invalid) assert.equal(back[1].address + BigInt(back[1].instructionBytes.split(' ').length), frames[0].address);
+    const ahead = await t.disassemble(frames[0].address, 1, 2, false);
+    assert.equal(ahead[0].address, frames[0].address + 1n, 'offset +1 starts at the instruction after int3');
+    const unreadable = await t.disassemble(0x10n, -1, 3, false);
+    assert.equal(unreadable.length, 3);
+    assert.ok(unreadable.every((i) => i.invalid));
     // Physical memory.
     const phys = (await t.customRequest!('bootdbg.readPhysical', { address: '0x9e620', length: 4 })) as { data: string; unreadableBytes: number };
     assert.equal(Buffer.from(phys.data, 'base64').toString('latin1'), 'iBFT');
