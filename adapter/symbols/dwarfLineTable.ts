@@ -53,15 +53,18 @@ export interface LineUnit {
 /** Columnar row store; the line-program decoder writes into the arrays directly after reserve(). */
 export class LineRows {
   count = 0;
-  address: Float64Array;
+  /** Address keys: Uint32Array for 32-bit programs (half the memory, so fewer page faults when
+   *  a million rows are decoded), Float64Array otherwise (see ByteReader.i64Number). */
+  address: Float64Array | Uint32Array;
   line: Uint32Array;
   file: Uint32Array;
   flags: Uint8Array;
 
-  /** `capacity`: expected rows (a program emits at most one row per byte, so its size bounds it). */
-  constructor(capacity = 1024) {
+  /** `capacity`: expected rows (a program emits at most one row per byte, so its size bounds it).
+   *  `narrowAddresses`: every address fits in 32 bits (a 32-bit ELF). */
+  constructor(capacity = 1024, narrowAddresses = false) {
     const n = Math.max(16, Math.min(capacity, 1 << 22));
-    this.address = new Float64Array(n);
+    this.address = narrowAddresses ? new Uint32Array(n) : new Float64Array(n);
     this.line = new Uint32Array(n);
     this.file = new Uint32Array(n);
     this.flags = new Uint8Array(n);
@@ -71,12 +74,14 @@ export class LineRows {
   reserve(n: number): void {
     // Geometric growth: units are decoded one after another, so exact-size growth would copy
     // every earlier row once per unit.
-    if (n > this.address.length) this.resize(Math.max(n, this.address.length * 2));
+    if (n > this.address.length) this.resize(Math.max(n, Math.min(this.address.length * 2, n + (1 << 22))));
   }
 
   private resize(n: number): void {
     const used = this.count;
-    const a = new Float64Array(n); a.set(this.address.subarray(0, used)); this.address = a;
+    const a = this.address instanceof Uint32Array ? new Uint32Array(n) : new Float64Array(n);
+    a.set(this.address.subarray(0, used));
+    this.address = a;
     const l = new Uint32Array(n); l.set(this.line.subarray(0, used)); this.line = l;
     const f = new Uint32Array(n); f.set(this.file.subarray(0, used)); this.file = f;
     const g = new Uint8Array(n); g.set(this.flags.subarray(0, used)); this.flags = g;
@@ -222,10 +227,12 @@ export class LineTableReader {
     private readonly sectionAt: Map<number, number>,
     compUnits: CompUnitInfo[],
     strs: StringSections,
+    /** Addresses are 32-bit (ELFCLASS32): rows store them in a Uint32Array. */
+    narrowAddresses = false,
   ) {
     const cuByStmtList = new Map<number, CompUnitInfo>();
     for (const cu of compUnits) if (cu.stmtList !== undefined) cuByStmtList.set(cu.stmtList, cu);
-    const out: LineTables = { rows: new LineRows(Math.min(debugLine.length, 1 << 16)), sequences: [], files: [], units: [], errors: [] };
+    const out: LineTables = { rows: new LineRows(Math.min(debugLine.length, 1 << 16), narrowAddresses), sequences: [], files: [], units: [], errors: [] };
     this.tables = out;
     const fileIds = new Map<string, number>();
     const fileId = (p: string): number => {
@@ -307,6 +314,11 @@ export class LineTableReader {
   }
 
   decodeAll(): void {
+    // Size the row store once for everything (a row per program byte bounds it): growing it unit
+    // by unit would allocate, page-fault and copy the rows about twice over.
+    let bound = this.tables.rows.count;
+    for (const p of this.programs) if (!p.decoded) bound += p.header.end - p.header.programStart + 1;
+    this.tables.rows.reserve(bound);
     for (let i = 0; i < this.programs.length; i++) this.decode(i);
   }
 }
@@ -330,11 +342,101 @@ function fileIdFor(index: number, fileIdOf: number[], resolveFile: (f: RawFileEn
   return resolveFile({ name: `<unknown file ${index}>`, dir: 0 });
 }
 
+function truncated(h: LineHeader, what: string, at: number): FormatError {
+  return new FormatError(`.debug_line program at 0x${h.programStart.toString(16)}: truncated ${what} at offset 0x${at.toString(16)}`);
+}
+
 /**
- * The line-number state machine of one unit. Written as one loop with the state in plain locals
- * (no closures over it, which would put every variable in a heap context) and the row arrays
- * cached in locals: this loop runs once per row, millions of times, mostly before the JIT has
- * optimised it.
+ * Runs the common opcodes of a line program from `pos` — special opcodes, copy, advance_pc,
+ * advance_line, set_file, const_add_pc, negate_stmt, set_discriminator and the no-ops
+ * (set_column included): nearly every
+ * byte of a real program — emitting rows, and returns where it stopped: at the end, at an
+ * opcode it leaves to runProgram (extended opcodes, set_file, fixed_advance_pc, unknown ones),
+ * or at an operand that runs past the end (runProgram then reports it). Kept small on purpose:
+ * in a fresh process this is the code the JIT compiles first, and its compile time costs as
+ * much CPU as the decoding itself. State in and out through `st`: address, line, row count,
+ * is_stmt flag, file index, file id.
+ */
+function runCommonOps(
+  buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Float64Array, lineAdvance: Int32Array,
+  constAddPc: number, minInstLength: number, fileIdOf: number[], st: Float64Array,
+  aArr: Float64Array | Uint32Array, lArr: Uint32Array, fArr: Uint32Array, gArr: Uint8Array,
+): number {
+  let address = st[0];
+  let line = st[1];
+  let n = st[2];
+  let flag = st[3];
+  let fileId = st[5];
+  scan: while (pos < end) {
+    const op = buf[pos];
+    if (op >= opcodeBase) {
+      address += addrAdvance[op];
+      line += lineAdvance[op];
+    } else if (op !== DW_LNS.copy) {
+      if (op === DW_LNS.negate_stmt) {
+        flag ^= ROW_IS_STMT;
+        pos++;
+        continue;
+      }
+      if (op === DW_LNS.const_add_pc) {
+        address += constAddPc;
+        pos++;
+        continue;
+      }
+      if (op === DW_LNS.set_basic_block || op === DW_LNS.set_prologue_end || op === DW_LNS.set_epilogue_begin) {
+        pos++;
+        continue;
+      }
+      if (op !== DW_LNS.advance_pc && op !== DW_LNS.advance_line && op !== DW_LNS.set_column && op !== DW_LNS.set_file && op !== 0) break;
+      // One LEB128 operand, read inline.
+      let p = pos + 1;
+      let v = 0;
+      let mul = 1;
+      let b = 0x80;
+      while (b & 0x80) {
+        if (p >= end) break scan; // truncated: runProgram reports it
+        b = buf[p++];
+        v += (b & 0x7f) * mul;
+        if (mul < 2 ** 56) mul *= 128;
+      }
+      if (op === DW_LNS.advance_pc) {
+        address += v * minInstLength;
+      } else if (op === DW_LNS.advance_line) {
+        line += b & 0x40 ? v - mul : v;
+      } else if (op === DW_LNS.set_file) {
+        const id = fileIdOf[v];
+        if (id === undefined || id < 0) break; // unknown index: runProgram names it
+        fileId = id;
+        st[4] = v;
+      } else if (op === 0) {
+        // Extended opcode: only set_discriminator (and the empty one) is common enough for here.
+        if (v !== 0 && (p + v > end || buf[p] !== DW_LNE.set_discriminator)) break;
+        p += v;
+      }
+      pos = p;
+      continue;
+    }
+    aArr[n] = address;
+    lArr[n] = line;
+    fArr[n] = fileId;
+    gArr[n] = flag;
+    n++;
+    pos++;
+  }
+  st[0] = address;
+  st[1] = line;
+  st[2] = n;
+  st[3] = flag;
+  st[5] = fileId;
+  return pos;
+}
+
+/**
+ * The line-number state machine of one unit: one loop with the state in plain locals (no
+ * closures, no per-row objects, no BigInt), LEB128 operands read inline and the row arrays
+ * cached in locals. It runs once per row, millions of times, mostly in a process whose JIT is
+ * still cold, so everything rare (extended opcodes other than end_sequence, define_file,
+ * errors) stays out of the loop's straight path.
  */
 function runProgram(
   buf: Buffer,
@@ -346,8 +448,13 @@ function runProgram(
   out: LineTables,
 ): void {
   const rows = out.rows;
-  const r = new ByteReader(buf, h.programStart, h.end, `.debug_line program at 0x${h.programStart.toString(16)}`);
-  const { minInstLength, lineBase, lineRange, opcodeBase } = h;
+  const sequences = out.sequences;
+  const minInstLength = h.minInstLength;
+  const lineBase = h.lineBase;
+  const lineRange = h.lineRange;
+  const opcodeBase = h.opcodeBase;
+  const standardOpcodeLengths = h.standardOpcodeLengths;
+  const initialStmt = h.defaultIsStmt ? ROW_IS_STMT : 0;
   // Special opcodes are most of every program: precompute their address and line advances.
   const addrAdvance = new Float64Array(256);
   const lineAdvance = new Int32Array(256);
@@ -357,92 +464,86 @@ function runProgram(
   }
   const constAddPc = Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
   const end = h.end;
+  let pos = h.programStart;
 
   let address = 0;
   let file = 1;
   let fileId = fileIdFor(file, fileIdOf, resolveFile);
   let line = 1;
-  let stmtFlag = h.defaultIsStmt ? ROW_IS_STMT : 0;
+  let stmtFlag = initialStmt;
   let seqFirstRow = rows.count;
   let seqSection = -1;
 
-  // The caller reserved a row per program byte (every row costs at least one opcode byte), so
-  // no capacity checks are needed here.
-  if (rows.address.length < rows.count + (end - r.pos) + 1) rows.reserve(rows.count + (end - r.pos) + 1);
-  let pos = r.pos;
+  // Every row costs at least one opcode byte, so a row per program byte is always enough and the
+  // loop needs no capacity checks.
+  rows.reserve(rows.count + (end - pos) + 1);
   let n = rows.count;
   const aArr = rows.address;
   const lArr = rows.line;
   const fArr = rows.file;
   const gArr = rows.flags;
 
+  const st = new Float64Array(6);
   try {
     while (pos < end) {
+      st[0] = address;
+      st[1] = line;
+      st[2] = n;
+      st[3] = stmtFlag;
+      st[4] = file;
+      st[5] = fileId;
+      pos = runCommonOps(buf, pos, end, opcodeBase, addrAdvance, lineAdvance, constAddPc, minInstLength, fileIdOf, st, aArr, lArr, fArr, gArr);
+      address = st[0];
+      line = st[1];
+      n = st[2];
+      stmtFlag = st[3];
+      file = st[4];
+      fileId = st[5];
+      if (pos >= end) break;
       const op = buf[pos++];
-      if (op >= opcodeBase) {
-        address += addrAdvance[op];
-        line += lineAdvance[op];
-        aArr[n] = address;
-        lArr[n] = line;
-        fArr[n] = fileId;
-        gArr[n] = stmtFlag;
-        n++;
-        continue;
-      }
-      if (op === DW_LNS.copy) {
-        aArr[n] = address;
-        lArr[n] = line;
-        fArr[n] = fileId;
-        gArr[n] = stmtFlag;
-        n++;
-        continue;
-      }
-      r.pos = pos;
       switch (op) {
-        case 0: {
-          const len = r.uleb('extended opcode length');
-          if (len === 0) break;
-          r.need(len, 'extended opcode');
-          const next = r.pos + len;
-          const sub = r.u8('extended opcode');
-          if (sub === DW_LNE.end_sequence) {
-            aArr[n] = address;
-            lArr[n] = line;
-            fArr[n] = fileId;
-            gArr[n] = ROW_END_SEQUENCE;
-            n++;
-            out.sequences.push({ start: aArr[seqFirstRow], end: address, firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
-            seqFirstRow = n;
-            seqSection = -1;
-            address = 0;
-            file = 1;
-            fileId = fileIdFor(file, fileIdOf, resolveFile);
-            line = 1;
-            stmtFlag = h.defaultIsStmt ? ROW_IS_STMT : 0;
-          } else if (sub === DW_LNE.set_address) {
-            const operandAt = r.pos;
-            address = r.address(len - 1, 'DW_LNE_set_address operand');
-            const sec = sectionAt.get(operandAt);
-            if (sec !== undefined) seqSection = sec;
-          } else if (sub === DW_LNE.define_file) {
-            const name = r.cstring('DW_LNE_define_file name');
-            const dir = r.uleb('directory index');
-            fileIdOf.push(resolveFile({ name, dir }));
-            fileId = fileIdFor(file, fileIdOf, resolveFile);
+        case DW_LNS.advance_pc: {
+          let v = 0;
+          let mul = 1;
+          let b = 0x80;
+          while (b & 0x80) {
+            if (pos >= end) throw truncated(h, 'advance_pc operand', pos);
+            b = buf[pos++];
+            v += (b & 0x7f) * mul;
+            if (mul < 2 ** 56) mul *= 128;
           }
-          r.pos = next; // also skips set_discriminator and unknown extended opcodes
+          address += v * minInstLength;
           break;
         }
-        case DW_LNS.advance_pc:
-          address += r.uleb('advance_pc operand') * minInstLength;
+        case DW_LNS.advance_line: {
+          let v = 0;
+          let mul = 1;
+          let b = 0x80;
+          while (b & 0x80) {
+            if (pos >= end) throw truncated(h, 'advance_line operand', pos);
+            b = buf[pos++];
+            v += (b & 0x7f) * mul;
+            if (mul < 2 ** 56) mul *= 128;
+          }
+          if (b & 0x40) v -= mul;
+          line += v;
           break;
-        case DW_LNS.advance_line:
-          line += r.sleb('advance_line operand');
+        }
+        case DW_LNS.set_file: {
+          let v = 0;
+          let mul = 1;
+          let b = 0x80;
+          while (b & 0x80) {
+            if (pos >= end) throw truncated(h, 'set_file operand', pos);
+            b = buf[pos++];
+            v += (b & 0x7f) * mul;
+            if (mul < 2 ** 56) mul *= 128;
+          }
+          file = v;
+          const id = fileIdOf[file];
+          fileId = id !== undefined && id >= 0 ? id : fileIdFor(file, fileIdOf, resolveFile);
           break;
-        case DW_LNS.set_file:
-          file = r.uleb('set_file operand');
-          fileId = fileIdFor(file, fileIdOf, resolveFile);
-          break;
+        }
         case DW_LNS.negate_stmt:
           stmtFlag ^= ROW_IS_STMT;
           break;
@@ -450,19 +551,67 @@ function runProgram(
           address += constAddPc;
           break;
         case DW_LNS.fixed_advance_pc:
-          address += r.u16('fixed_advance_pc operand');
+          if (pos + 2 > end) throw truncated(h, 'fixed_advance_pc operand', pos);
+          address += buf[pos] | (buf[pos + 1] << 8);
+          pos += 2;
           break;
         case DW_LNS.set_basic_block:
         case DW_LNS.set_prologue_end:
         case DW_LNS.set_epilogue_begin:
           break;
+        case 0: {
+          let len = 0;
+          let mul = 1;
+          let b = 0x80;
+          while (b & 0x80) {
+            if (pos >= end) throw truncated(h, 'extended opcode length', pos);
+            b = buf[pos++];
+            len += (b & 0x7f) * mul;
+            if (mul < 2 ** 56) mul *= 128;
+          }
+          if (len === 0) break;
+          if (pos + len > end) throw truncated(h, 'extended opcode', pos);
+          const next = pos + len;
+          const sub = buf[pos];
+          if (sub === DW_LNE.end_sequence) {
+            aArr[n] = address;
+            lArr[n] = line;
+            fArr[n] = fileId;
+            gArr[n] = ROW_END_SEQUENCE;
+            n++;
+            sequences.push({ start: aArr[seqFirstRow], end: address, firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
+            seqFirstRow = n;
+            seqSection = -1;
+            address = 0;
+            file = 1;
+            fileId = fileIdFor(file, fileIdOf, resolveFile);
+            line = 1;
+            stmtFlag = initialStmt;
+          } else if (sub === DW_LNE.set_address) {
+            const r = new ByteReader(buf, pos + 1, next, `.debug_line program at 0x${h.programStart.toString(16)}`);
+            address = r.address(len - 1, 'DW_LNE_set_address operand');
+            const sec = sectionAt.get(pos + 1);
+            if (sec !== undefined) seqSection = sec;
+          } else if (sub === DW_LNE.define_file) {
+            const r = new ByteReader(buf, pos + 1, next, `.debug_line program at 0x${h.programStart.toString(16)}`);
+            const name = r.cstring('DW_LNE_define_file name');
+            const dir = r.uleb('directory index');
+            fileIdOf.push(resolveFile({ name, dir }));
+            fileId = fileIdFor(file, fileIdOf, resolveFile);
+          }
+          pos = next; // also skips set_discriminator and unknown extended opcodes
+          break;
+        }
         default: {
           // set_column, set_isa and opcodes this reader does not know: skip their ULEB operands.
-          const count = h.standardOpcodeLengths[op] ?? 0;
-          for (let i = 0; i < count; i++) r.uleb('standard opcode operand');
+          const count = standardOpcodeLengths[op] ?? 0;
+          for (let i = 0; i < count; i++) {
+            do {
+              if (pos >= end) throw truncated(h, 'standard opcode operand', pos);
+            } while (buf[pos++] & 0x80);
+          }
         }
       }
-      pos = r.pos;
     }
   } finally {
     rows.count = n; // rows of a unit cut short by corrupt data stay, outside any sequence
@@ -470,6 +619,6 @@ function runProgram(
   if (n > seqFirstRow) {
     // A program that stops without DW_LNE_end_sequence: keep its rows, as a sequence ending at the last row.
     out.errors.push(`.debug_line: unit at 0x${h.programStart.toString(16)} ends without DW_LNE_end_sequence`);
-    out.sequences.push({ start: rows.address[seqFirstRow], end: rows.address[n - 1], firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
+    sequences.push({ start: rows.address[seqFirstRow], end: rows.address[n - 1], firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
   }
 }

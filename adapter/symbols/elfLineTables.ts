@@ -33,7 +33,7 @@ export function openElfLineTables(elf: ElfFile): ElfLineInfo {
     const info = optional('.debug_info');
     const units = info ? readCompUnits(info, optional('.debug_abbrev'), strs, errors) : [];
     const { data, sectionAt } = elf.relocatedContents(lineSec);
-    const reader = new LineTableReader(data, sectionAt, units, strs);
+    const reader = new LineTableReader(data, sectionAt, units, strs, !elf.is64);
     const arangesData = optional('.debug_aranges');
     const aranges: ArangeEntry[] = arangesData ? readAranges(arangesData, errors) : [];
     const unitOfInfo = new Map<number, number>();

@@ -194,10 +194,11 @@ export const benchmarks: Benchmark[] = [
   },
   {
     id: 'symbols.dwarf-line-decode-all',
-    what: 'Decoding every line-table row (cold process, no lookups) vs objdump --dwarf=decodedline',
+    what: 'Decoding every line-table row into the line index (cold process: read + parse + decode all, no lookups) vs objdump --dwarf=decodedline',
     unit: 'ms',
-    // Informational: the debugger never decodes everything up front (except for overlapping sections).
-    goal: '<= 1',
+    // The debugger decodes everything up front for images with overlapping sections and for
+    // "all source files"; this row carries the issue's >= 5x goal for the full decode.
+    goal: '<= 0.2 (>= 5x faster)',
     skip: skipUnlessBinutils,
     async run() {
       const { elf } = bigElf();
