@@ -304,6 +304,7 @@ export class KdTarget extends TargetEmitter implements Target {
   private armBreakIn(): void {
     if (this.breakTimer) clearInterval(this.breakTimer);
     this.link?.breakIn();
+    let tries = 1;
     this.breakTimer = setInterval(() => {
       if (this.state === 'stopped' || !this.link || this.link.isClosed) {
         if (this.breakTimer) clearInterval(this.breakTimer);
@@ -311,6 +312,10 @@ export class KdTarget extends TargetEmitter implements Target {
         return;
       }
       this.link.breakIn();
+      if (++tries === 5 && this.targetSpoke) {
+        // The kernel only looks for the break-in byte on clock ticks (§9.2).
+        this.console('The target has not answered the break-in yet: a kernel hung with interrupts disabled never sees it. Still trying every second…\n', 'important');
+      }
     }, 1000);
   }
 
