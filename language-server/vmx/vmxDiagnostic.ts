@@ -50,7 +50,8 @@ export function vmxDiagnostic(
 
 /** The line break the document uses (VMware writes CRLF on Windows, LF elsewhere). */
 export function eolOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
+  const m = /\r\n|\n|\r/.exec(text);
+  return m ? m[0] : '\n';
 }
 
 /** An edit deleting a whole line including its line break. */

@@ -233,3 +233,10 @@ test('vmx/not-vmware: a Valve Hammer map backup named .vmx is not checked', () =
   assert.ok(diagnose('config.version = "8"\nfoo\nbar\nbaz\n').every((d) => d.code === 'vmx/syntax'));
   assert.deepEqual(diagnose(''), []);
 });
+
+test('quick fixes insert lines with the document\'s own line breaks (CRLF, LF, CR)', () => {
+  for (const eol of ['\r\n', '\n', '\r']) {
+    const text = ['config.version = "8"', 'virtualHW.version = "4"', 'ethernet0.present = "TRUE"', ''].join(eol);
+    assert.equal(applyFix(text, 'vmx/iscsi-nic-slot'), ['config.version = "8"', 'virtualHW.version = "4"', 'scsi0.present = "TRUE"', 'ethernet0.present = "TRUE"', ''].join(eol), JSON.stringify(eol));
+  }
+});

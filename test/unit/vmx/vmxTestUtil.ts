@@ -32,12 +32,15 @@ export function withCode(text: string, code: string): Diag[] {
   return diagnose(text).filter((d) => d.code === code);
 }
 
+/** Offset of an LSP position; CRLF, LF and a lone CR all end a line, as in LSP. */
 function offsetAt(text: string, line: number, character: number): number {
   let off = 0;
   for (let l = 0; l < line; l++) {
-    const nl = text.indexOf('\n', off);
-    if (nl < 0) return text.length;
-    off = nl + 1;
+    const m = /\r\n|\r|\n/g;
+    m.lastIndex = off;
+    const hit = m.exec(text);
+    if (!hit) return text.length;
+    off = hit.index + hit[0].length;
   }
   return off + character;
 }
