@@ -30,14 +30,17 @@ function listZip(file) {
   return r.stdout.split('\n').filter((l) => l && !l.endsWith('/'));
 }
 
-/** Start `socat` with a linked pty pair; resolves once both links exist. */
+/** Start `socat` with a linked pty pair; resolves once it is relaying (its -d -d log says so). */
 async function ptyPair(dir) {
   const a = join(dir, 'ttyA'), b = join(dir, 'ttyB');
-  const proc = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!(existsSync(a) && existsSync(b))) {
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (t) => (log += t));
+  for (let i = 0; i < 200 && !(/starting data transfer loop/.test(log) && existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!/starting data transfer loop/.test(log)) {
     proc.kill();
-    throw new Error('socat did not create the pty pair');
+    throw new Error(`socat did not set up the pty pair: ${log}`);
   }
   return { a, b, stop: () => proc.kill() };
 }

@@ -20,7 +20,12 @@ test('bootdbg.vsix ships only dist/, syntaxes/, media/ and metadata, and serialp
   assert.ok(fs.existsSync(vsix), 'bootdbg.vsix is missing: run `npm run package` (npm test does)');
   assert.ok(fs.existsSync(node24), 'Node 24 is missing: run `node scripts/setup-e2e.mjs` (npm test does)');
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package-check.mjs'), vsix, `--node=${process.execPath}`, `--node=${node24}`, '--json'], { encoding: 'utf8', timeout: 100000 });
-  const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as PackageReport;
+  let report: PackageReport;
+  try {
+    report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PackageReport;
+  } catch {
+    assert.fail(`package-check printed no report (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
   assert.deepEqual(report.problems, []);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(report.probes.map((p) => p.node.split('.')[0]), ['v20', 'v24']);
