@@ -1,9 +1,11 @@
 /**
  * Starts QEMU paused with its gdbstub on a free loopback port (never `-s`, which listens on all
- * interfaces), without a shell, and guarantees it dies: `dispose()` kills it, and a process `exit`
- * hook kills every QEMU still alive when the adapter exits.
+ * interfaces), without a shell, and guarantees it dies: `dispose()` kills it, a process `exit`
+ * hook kills every QEMU still alive when the adapter exits, and a watchdog process kills it when
+ * the adapter dies without running any hook (SIGKILL; see qemuWatchdog.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startQemuWatchdog } from './qemuWatchdog';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { iscsiQemuArgs, writeIpxeScript, type IscsiBootConfig } from '../ibft/iscsiBoot';
@@ -122,6 +124,9 @@ export class QemuProcess {
     }
     const proc = new QemuProcess(child, port, args);
     alive.add(child);
+    // Covers the one case the exit hook cannot: the adapter itself being SIGKILLed.
+    const watchdog = child.pid !== undefined ? startQemuWatchdog(child.pid) : undefined;
+    child.once('exit', () => watchdog?.kill('SIGKILL'));
     let stderrTail = '';
     child.stdout?.on('data', (d: Buffer) => opts.onOutput?.(d.toString('latin1'), 'console'));
     child.stderr?.on('data', (d: Buffer) => {
