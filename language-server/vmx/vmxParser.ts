@@ -251,7 +251,8 @@ function parseLine(s: string, n: number, from: number, problems: VmxProblem[], c
     return weird('text-after-value', quoted ? i : valueStart, end, message);
   }
   if (i < len) comments.push(rng(n, i, len));
-  const decoded = decodeVmxEscapes(rawValue);
+  // Most values have no escape at all: skip the decoder (and its result object) for them.
+  const decoded = rawValue.includes('|') ? decodeVmxEscapes(rawValue) : { value: rawValue, invalidAt: NO_INVALID };
   for (const at of decoded.invalidAt) {
     problems.push({
       kind: 'invalid-escape',
