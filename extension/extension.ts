@@ -4,6 +4,7 @@ import { registerDebugAdapter } from './debugAdapter';
 import { registerDebugConfigurations } from './debugConfigurations';
 import { registerDebugCommands } from './debugCommands';
 import { registerTranscriptCommands } from './transcriptCommands';
+import { registerIbftView } from './ibftView';
 
 /** Activation is a flat list of registrations; each feature lives in its own module. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -15,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDebugConfigurations(context);
   registerDebugCommands(context);
   registerTranscriptCommands(context);
+  registerIbftView(context);
 }
 
 export function deactivate(): Thenable<void> | undefined {

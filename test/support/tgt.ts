@@ -2,8 +2,9 @@
  * A real iSCSI target for tests and the demo: Debian's userspace `tgtd`, its portal on 127.0.0.1
  * only, serving one disk image as LUN 1 (tgt's LUN 0 is its controller). Each instance has its own
  * management channel (`-C <control port>`) and a free loopback portal port, so it never touches a
- * system tgtd or another test's. Shutdown follows the packaging's pitfalls: tgtd ignores SIGTERM
- * while targets exist, so targets are deleted first (reference iscsi/loopback-iscsi-boot.md).
+ * system tgtd or another test's. Shutdown: tgtd ignores SIGTERM while targets exist (reference
+ * iscsi/loopback-iscsi-boot.md) and, measured here, lingers after SIGTERM even without targets; so
+ * the target is deleted and then `tgtadm --op delete --mode system` stops it at once.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -38,7 +39,7 @@ export interface TgtServer {
   log(): string;
   /** `tgtadm --op show --mode target` */
   show(): string;
-  /** Deletes the target, stops tgtd (SIGTERM, then SIGKILL after 5 s), removes its control socket. */
+  /** Deletes the target, stops tgtd (`tgtadm --op delete --mode system`, SIGKILL after 5 s), removes its control socket. */
   stop(): Promise<void>;
 }
 
@@ -116,9 +117,10 @@ export async function startTgt(opts: TgtOptions): Promise<TgtServer> {
       try {
         tgtadm(controlPort, ['--op', 'delete', '--mode', 'target', '--tid', '1', '--force']);
       } catch {
-        // not created yet, or tgtd already gone
+        // not created yet
       }
-      child.kill('SIGTERM');
+      // tgtd ignores SIGTERM; "delete system" makes it exit at once. SIGKILL if it does not.
+      spawnSync(TGTADM, ['-C', String(controlPort), '--op', 'delete', '--mode', 'system'], { timeout: 5000 });
       if (!(await exited(child, 5000))) {
         child.kill('SIGKILL');
         await exited(child, 3000);
