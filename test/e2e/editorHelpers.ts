@@ -78,3 +78,35 @@ export async function problemsPanelText(wb: Workbench): Promise<string> {
   await wb.problems();
   return wb.page.locator('.markers-panel').innerText();
 }
+
+/** Wait until the debugger is stopped (the toolbar offers Continue) and the Call Stack shows a
+ *  frame matching `frame`; returns the Call Stack's text (its header carries the stop reason, e.g.
+ *  "Break instruction exception", which harness.waitForPaused's "Paused on …" does not cover). */
+export async function waitForStoppedIn(wb: Workbench, frame: RegExp, timeoutMs = 60000): Promise<string> {
+  try {
+    await wb.page.locator('.debug-toolbar .codicon-debug-continue').first().waitFor({ timeout: timeoutMs });
+    await wb.runCommand('View: Show Run and Debug');
+    const view = wb.page.locator('.debug-call-stack');
+    const header = wb.page.locator('.pane-header', { hasText: 'Call Stack' }).first();
+    return await waitFor(async () => {
+      const frames = await view.innerText().catch(() => '');
+      const reason = await header.innerText().catch(() => '');
+      return frame.test(frames) ? `${reason}\n${frames}` : undefined;
+    }, 20000, `a frame matching ${frame} in the Call Stack`);
+  } catch (err) {
+    await wb.screenshot(`failed-stopped-in-${frame.source}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Debug Console rows containing `text`: the console renders only the rows in view, so type `text`
+ *  into its filter box (as a person would to find a line), read, then clear the filter. */
+export async function debugConsoleLinesWith(wb: Workbench, text: string): Promise<string> {
+  await wb.debugConsoleText();
+  const filter = wb.page.getByPlaceholder(/^Filter \(e\.g\. text, !exclude/).first();
+  await filter.fill(text);
+  await wb.page.waitForTimeout(500);
+  const rows = await wb.page.locator('.repl .monaco-list-rows').innerText();
+  await filter.fill('');
+  return rows;
+}

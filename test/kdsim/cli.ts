@@ -7,7 +7,8 @@
  * also logs state changes and acknowledged lines to stderr.
  */
 import { KdSimOptions } from './kdSimulator';
-import { SCENARIO_NAMES, ScenarioName } from './kdSimScenarios';
+import { LAYOUTS } from './kdSimImage';
+import { resolveScenario, SCENARIO_NAMES, Scenario, ScenarioName } from './kdSimScenarios';
 import { listenTcp, listenUnix, openPty, SimHandle } from './kdSimTransports';
 
 interface CliArgs {
@@ -20,7 +21,34 @@ interface CliArgs {
 const USAGE =
   'usage: cli.js --scenario <' + SCENARIO_NAMES.join('|') + '> (--pty | --tcp PORT | --unix PATH)\n' +
   '       [--arch x86|x64] [--seed N] [--drop P] [--corrupt P] [--duplicate P] [--receive-faults] [--baud BAUD]\n' +
-  '       [--flood-lines N] [--ack-timeout MS] [--no-load-symbols] [--start-immediately] [--verbose] [--trace]';
+  '       [--flood-lines N] [--ack-timeout MS] [--no-load-symbols] [--initial-break] [--start-immediately] [--verbose] [--trace]';
+
+/**
+ * `--initial-break`: the named scenario on a target booted with `/break` — every boot stops at
+ * nt!DbgBreakPoint (KdInitSystem) once the kernel's own early lines are out, before the first
+ * driver runs. E.g. bugcheck-7b with it: break, continue, iSCSI lines, 0x7B.
+ */
+function withInitialBreak(name: ScenarioName, opts: Partial<KdSimOptions>): Scenario {
+  const inner = resolveScenario(name, {
+    floodLines: opts.floodLines ?? 1000,
+    loadSymbols: opts.loadSymbols ?? true,
+    arcNameAddress: LAYOUTS[opts.arch ?? 'x86'].arcNameAddress,
+  });
+  return {
+    name: `${name}+initial-break`,
+    *steps(boot) {
+      let broke = false;
+      for (const step of inner.steps(boot)) {
+        const kernelLine = step.kind === 'print' && (step.from ?? 'nt') === 'nt' && !broke;
+        if (!broke && !kernelLine) {
+          broke = true;
+          yield { kind: 'break' };
+        }
+        yield step;
+      }
+    },
+  };
+}
 
 export function parseCliArgs(argv: string[]): CliArgs {
   let scenario: ScenarioName = 'iscsi-boot';
@@ -29,6 +57,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const opts: Partial<KdSimOptions> = {};
   let verbose = false;
   let trace = false;
+  let initialBreak = false;
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || v === '' || !Number.isFinite(n)) throw new Error(`${flag} needs a number (got ${v ?? 'nothing'})\n${USAGE}`);
@@ -66,6 +95,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case '--flood-lines': opts.floodLines = num(a, argv[++i]); break;
       case '--ack-timeout': opts.ackTimeoutMs = num(a, argv[++i]); break;
       case '--no-load-symbols': opts.loadSymbols = false; break;
+      case '--initial-break': initialBreak = true; break;
       case '--start-immediately': opts.startOnHostConnect = false; break;
       case '--verbose': verbose = true; break;
       case '--trace': trace = true; break;
@@ -75,7 +105,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   if (!transport) throw new Error(`choose one of --pty, --tcp PORT, --unix PATH\n${USAGE}`);
   const anyFault = faults.drop + faults.corrupt + faults.duplicate > 0;
-  return { opts: { ...opts, scenario, ...(anyFault ? { faults } : {}) }, transport, verbose, trace };
+  const scenarioOpt = initialBreak ? withInitialBreak(scenario, opts) : scenario;
+  return { opts: { ...opts, scenario: scenarioOpt, ...(anyFault ? { faults } : {}) }, transport, verbose, trace };
 }
 
 async function main(): Promise<void> {
