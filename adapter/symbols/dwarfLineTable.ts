@@ -346,6 +346,29 @@ function truncated(h: LineHeader, what: string, at: number): FormatError {
   return new FormatError(`.debug_line program at 0x${h.programStart.toString(16)}: truncated ${what} at offset 0x${at.toString(16)}`);
 }
 
+interface SpecialOpcodeTable {
+  addrAdvance: Int32Array;
+  lineAdvance: Int32Array;
+}
+const specialOpcodeTables = new Map<string, SpecialOpcodeTable>();
+
+/** Address and line advance of every special opcode, computed once per distinct header (all the
+ *  units of one compiler share it). Int32: small-integer arithmetic, no heap numbers while the
+ *  decoder still runs in the interpreter. */
+function specialOpcodeTable(opcodeBase: number, lineBase: number, lineRange: number, minInstLength: number): SpecialOpcodeTable {
+  const key = `${opcodeBase},${lineBase},${lineRange},${minInstLength}`;
+  let t = specialOpcodeTables.get(key);
+  if (!t) {
+    t = { addrAdvance: new Int32Array(256), lineAdvance: new Int32Array(256) };
+    for (let op = opcodeBase; op < 256; op++) {
+      t.addrAdvance[op] = Math.floor((op - opcodeBase) / lineRange) * minInstLength;
+      t.lineAdvance[op] = lineBase + ((op - opcodeBase) % lineRange);
+    }
+    specialOpcodeTables.set(key, t);
+  }
+  return t;
+}
+
 /**
  * Runs the common opcodes of a line program from `pos` — special opcodes, copy, advance_pc,
  * advance_line, set_file, const_add_pc, negate_stmt, set_discriminator and the no-ops
@@ -354,11 +377,12 @@ function truncated(h: LineHeader, what: string, at: number): FormatError {
  * opcode it leaves to runProgram (extended opcodes, set_file, fixed_advance_pc, unknown ones),
  * or at an operand that runs past the end (runProgram then reports it). Kept small on purpose:
  * in a fresh process this is the code the JIT compiles first, and its compile time costs as
- * much CPU as the decoding itself. State in and out through `st`: address, line, row count,
+ * much CPU as the decoding itself; opcodes are literals because a property load from a table
+ * that a not-yet-taken branch has never run makes the optimised code bail out. State in and out through `st`: address, line, row count,
  * is_stmt flag, file index, file id.
  */
 function runCommonOps(
-  buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Float64Array, lineAdvance: Int32Array,
+  buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Int32Array, lineAdvance: Int32Array,
   constAddPc: number, minInstLength: number, fileIdOf: number[], st: Float64Array,
   aArr: Float64Array | Uint32Array, lArr: Uint32Array, fArr: Uint32Array, gArr: Uint8Array,
 ): number {
@@ -372,22 +396,22 @@ function runCommonOps(
     if (op >= opcodeBase) {
       address += addrAdvance[op];
       line += lineAdvance[op];
-    } else if (op !== DW_LNS.copy) {
-      if (op === DW_LNS.negate_stmt) {
-        flag ^= ROW_IS_STMT;
+    } else if (op !== 1 /* copy */) {
+      if (op === 6 /* negate_stmt */) {
+        flag ^= 1 /* ROW_IS_STMT */;
         pos++;
         continue;
       }
-      if (op === DW_LNS.const_add_pc) {
+      if (op === 8 /* const_add_pc */) {
         address += constAddPc;
         pos++;
         continue;
       }
-      if (op === DW_LNS.set_basic_block || op === DW_LNS.set_prologue_end || op === DW_LNS.set_epilogue_begin) {
+      if (op === 7 /* set_basic_block */ || op === 10 /* set_prologue_end */ || op === 11 /* set_epilogue_begin */) {
         pos++;
         continue;
       }
-      if (op !== DW_LNS.advance_pc && op !== DW_LNS.advance_line && op !== DW_LNS.set_column && op !== DW_LNS.set_file && op !== 0) break;
+      if (op !== 2 /* advance_pc */ && op !== 3 /* advance_line */ && op !== 5 /* set_column */ && op !== 4 /* set_file */ && op !== 0) break;
       // One LEB128 operand, read inline.
       let p = pos + 1;
       let v = 0;
@@ -399,18 +423,18 @@ function runCommonOps(
         v += (b & 0x7f) * mul;
         if (mul < 2 ** 56) mul *= 128;
       }
-      if (op === DW_LNS.advance_pc) {
+      if (op === 2 /* advance_pc */) {
         address += v * minInstLength;
-      } else if (op === DW_LNS.advance_line) {
+      } else if (op === 3 /* advance_line */) {
         line += b & 0x40 ? v - mul : v;
-      } else if (op === DW_LNS.set_file) {
+      } else if (op === 4 /* set_file */) {
         const id = fileIdOf[v];
         if (id === undefined || id < 0) break; // unknown index: runProgram names it
         fileId = id;
         st[4] = v;
       } else if (op === 0) {
         // Extended opcode: only set_discriminator (and the empty one) is common enough for here.
-        if (v !== 0 && (p + v > end || buf[p] !== DW_LNE.set_discriminator)) break;
+        if (v !== 0 && (p + v > end || buf[p] !== 4 /* set_discriminator */)) break;
         p += v;
       }
       pos = p;
@@ -455,13 +479,7 @@ function runProgram(
   const opcodeBase = h.opcodeBase;
   const standardOpcodeLengths = h.standardOpcodeLengths;
   const initialStmt = h.defaultIsStmt ? ROW_IS_STMT : 0;
-  // Special opcodes are most of every program: precompute their address and line advances.
-  const addrAdvance = new Float64Array(256);
-  const lineAdvance = new Int32Array(256);
-  for (let op = opcodeBase; op < 256; op++) {
-    addrAdvance[op] = Math.floor((op - opcodeBase) / lineRange) * minInstLength;
-    lineAdvance[op] = lineBase + ((op - opcodeBase) % lineRange);
-  }
+  const { addrAdvance, lineAdvance } = specialOpcodeTable(opcodeBase, lineBase, lineRange, minInstLength);
   const constAddPc = Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
   const end = h.end;
   let pos = h.programStart;
