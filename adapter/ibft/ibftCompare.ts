@@ -66,7 +66,13 @@ const NIC_FIELDS: ReadonlyArray<FieldSpec<IbftNic, ReportNic>> = [
 export function sameLun(firmwareHex: string, transcript: string): boolean {
   const t = transcript.trim().toLowerCase();
   const dashed = t.replace(/-/g, '');
-  if (/^[0-9a-f]{16}$/.test(dashed) && (t.includes('-') || t.length === 16)) return dashed === firmwareHex.toLowerCase();
+  if (/^[0-9a-f]{16}$/.test(dashed) && (t.includes('-') || t.length === 16)) {
+    // Two renderings of the 8 bytes occur: in order ("0001-0000-0000-0000") and as one
+    // little-endian 64-bit number printed high to low ("0000-0000-0000-0100").
+    const fw = firmwareHex.toLowerCase();
+    const asLe64 = (fw.match(/../g) ?? []).reverse().join('');
+    return dashed === fw || dashed === asLe64;
+  }
   const n = num(t);
   const bytes = Buffer.from(firmwareHex, 'hex');
   const fwNumber = bytes.length === 8 && bytes.subarray(2).every((b) => b === 0) && bytes[0] >> 6 <= 1 ? ((bytes[0] & 0x3f) << 8) | bytes[1] : undefined;

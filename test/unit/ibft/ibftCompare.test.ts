@@ -77,6 +77,8 @@ describe('iBFT vs transcript comparison', () => {
 
   it('LUN forms', () => {
     assert.equal(sameLun('0001000000000000', '0001-0000-0000-0000'), true);
+    assert.equal(sameLun('0001000000000000', '0000-0000-0000-0100'), true, 'the bytes as a little-endian u64');
+    assert.equal(sameLun('0001000000000000', '0000-0000-0000-0001'), false);
     assert.equal(sameLun('0001000000000000', '1'), true);
     assert.equal(sameLun('0001000000000000', '0x1'), true);
     assert.equal(sameLun('4005000000000000', '5'), true);
