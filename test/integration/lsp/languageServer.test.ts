@@ -3,16 +3,15 @@
 // that uses settings pulled through workspace/configuration, symbols, folding.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   CodeActionRequest,
   CompletionRequest,
-  ConfigurationRequest,
   createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
@@ -28,8 +27,6 @@ import {
   ShutdownRequest,
   SocketMessageReader,
   SocketMessageWriter,
-  StreamMessageReader,
-  StreamMessageWriter,
   type CompletionItem,
   type CompletionList,
   type Diagnostic,
@@ -37,93 +34,37 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 
-const repoRoot = resolve(__dirname, '..', '..', '..', '..');
-const serverJs = join(repoRoot, 'dist', 'language-server.js');
-
-/** Builds only the language-server bundle when it is missing or older than its sources. */
-async function ensureBundle(): Promise<void> {
-  const sources = ['language-server/server.ts', 'language-server/languages.ts', 'language-server/bootini/rules.ts'].map((f) => join(repoRoot, f));
-  const newest = Math.max(...sources.filter(existsSync).map((f) => statSync(f).mtimeMs));
-  if (existsSync(serverJs) && statSync(serverJs).mtimeMs >= newest) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  await esbuild.build({ entryPoints: [join(repoRoot, 'language-server', 'main.ts')], outfile: serverJs, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'silent' });
-}
+import { ensureLanguageServerBundle as ensureBundle, serverJs, startLanguageServer, type LspTestServer } from '../../support/lspTestClient';
 
 const XP = 'multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS';
 const BOOT_INI = ['[boot loader]', 'timeout=30', 'default=multi(0)disk(0)rdisk(0)partition(2)\\WINDOWS', '[operating systems]', `${XP}="Microsoft Windows XP Professional" /fastdetect /baudrate=12345`, ''].join('\r\n');
 
 describe('language server over stdio', () => {
-  let child: ChildProcess;
+  let server: LspTestServer;
   let conn: ProtocolConnection;
   let workDir: string;
   let uri: string;
-  const published: PublishDiagnosticsParams[] = [];
-  /** Pending waits; each returns true once satisfied and is then dropped. */
-  let waiters: Array<() => boolean> = [];
-  const stderr: string[] = [];
-
-  function nextDiagnostics(forUri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${forUri} v${version}; stderr: ${stderr.join('')}`)), timeoutMs);
-      const test = () => {
-        const p = published.find((x) => x.uri === forUri && x.version === version);
-        if (!p) return false;
-        clearTimeout(timer);
-        resolvePromise(p.diagnostics);
-        return true;
-      };
-      if (!test()) waiters.push(test);
-    });
-  }
+  const nextDiagnostics = (forUri: string, version: number): Promise<Diagnostic[]> => server.nextDiagnostics(forUri, version);
 
   before(async () => {
-    await ensureBundle();
     workDir = mkdtempSync(join(tmpdir(), 'bootdbg-lsp-'));
     mkdirSync(join(workDir, '.vscode'));
     // JSON with comments and a trailing comma, as VS Code writes launch.json.
     writeFileSync(join(workDir, '.vscode', 'launch.json'), '{\n // kd\n "configurations": [ { "type": "windows-kd", "name": "XP", "port": "/tmp/x.pipe", "baudRate": 115200, }, ],\n}\n');
     writeFileSync(join(workDir, 'boot.ini'), BOOT_INI);
     uri = pathToFileURL(join(workDir, 'boot.ini')).toString();
-    child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-    conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      published.push(p);
-      waiters = waiters.filter((w) => !w());
-    });
-    conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => ({ kd: { debugPort: 'com2', baudRate: 57600 } })));
-    conn.listen();
-    const init = await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(workDir).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(workDir).toString(), name: 'w' }],
+    server = await startLanguageServer({
+      workDir,
       capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+      configuration: (items) => items.map(() => ({ kd: { debugPort: 'com2', baudRate: 57600 } })),
     });
-    assert.ok(init.capabilities.completionProvider);
-    assert.equal(init.capabilities.hoverProvider, true);
-    await conn.sendNotification(InitializedNotification.type, {});
+    conn = server.conn;
+    assert.ok(server.init.capabilities.completionProvider);
+    assert.equal(server.init.capabilities.hoverProvider, true);
   });
 
   after(async () => {
-    try {
-      await Promise.race([conn.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 2000))]);
-      await conn.sendNotification(ExitNotification.type);
-    } catch {
-      // already gone
-    }
-    await new Promise<void>((r) => {
-      if (child.exitCode !== null) return r();
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        r();
-      }, 3000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-    conn.dispose();
+    await server.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -195,7 +136,7 @@ describe('language server over stdio', () => {
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: 'file:///x/readme.txt', languageId: 'plaintext', version: 1, text: 'hello' } });
     const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 99, character: 99 } });
     assert.equal(hover, null);
-    assert.equal(child.exitCode, null, 'server still running');
+    assert.ok(server.alive(), 'server still running');
   });
 });
 

@@ -4,116 +4,40 @@
 // transcript that grows while it is open (as a live capture does).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionRequest,
-  ConfigurationRequest,
-  createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
-  ExitNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
-  PublishDiagnosticsNotification,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
   type Diagnostic,
   type ProtocolConnection,
-  type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 
+import { startLanguageServer, type LspTestServer } from '../../support/lspTestClient';
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
-const serverJs = join(repoRoot, 'dist', 'language-server.js');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'transcripts');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : name.endsWith('.ts') ? st.mtimeMs : 0);
-  }
-  return newest;
-}
-
-async function ensureBundle(): Promise<void> {
-  if (existsSync(serverJs) && statSync(serverJs).mtimeMs >= newestSource(join(repoRoot, 'language-server'))) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  await esbuild.build({ entryPoints: [join(repoRoot, 'language-server', 'main.ts')], outfile: serverJs, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'silent' });
-}
-
 describe('kd-transcript and loadord over LSP', () => {
-  let child: ChildProcess;
+  let server: LspTestServer;
   let conn: ProtocolConnection;
   let workDir: string;
-  const published: PublishDiagnosticsParams[] = [];
-  let waiters: Array<() => boolean> = [];
-  const stderr: string[] = [];
-
-  function nextDiagnostics(forUri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${forUri} v${version}; stderr: ${stderr.join('')}`)), timeoutMs);
-      const test = (): boolean => {
-        const p = published.find((x) => x.uri === forUri && x.version === version);
-        if (!p) return false;
-        clearTimeout(timer);
-        resolvePromise(p.diagnostics);
-        return true;
-      };
-      if (!test()) waiters.push(test);
-    });
-  }
+  const nextDiagnostics = (forUri: string, version: number): Promise<Diagnostic[]> => server.nextDiagnostics(forUri, version);
 
   before(async () => {
-    await ensureBundle();
     workDir = mkdtempSync(join(tmpdir(), 'bootdbg-transcript-'));
     copyFileSync(join(fixtures, 'vmware', 'boot.kdlog'), join(workDir, 'boot.kdlog'));
     copyFileSync(join(fixtures, 'vmware', 'diskless.vmx'), join(workDir, 'diskless.vmx'));
-    child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-    conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      published.push(p);
-      waiters = waiters.filter((w) => !w());
-    });
-    conn.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => ({})));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(workDir).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(workDir).toString(), name: 'w' }],
-      capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { versionSupport: true, relatedInformation: true } } },
-    });
-    await conn.sendNotification(InitializedNotification.type, {});
+    server = await startLanguageServer({ workDir, configuration: (items) => items.map(() => ({})) });
+    conn = server.conn;
   });
 
   after(async () => {
-    try {
-      await Promise.race([conn.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 2000))]);
-      await conn.sendNotification(ExitNotification.type);
-    } catch {
-      // already gone
-    }
-    await new Promise<void>((r) => {
-      if (child.exitCode !== null) return r();
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        r();
-      }, 3000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-    conn.dispose();
+    await server.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -156,6 +80,6 @@ describe('kd-transcript and loadord over LSP', () => {
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'loadord', version: 1, text } });
     const diags = await nextDiagnostics(uri, 1);
     assert.deepEqual(diags.map((d) => d.code), ['loadord/not-boot-start', 'loadord/not-boot-start']);
-    assert.equal(child.exitCode, null, 'server still running');
+    assert.ok(server.alive(), 'server still running');
   });
 });

@@ -3,52 +3,24 @@
 // the iSCSI NIC-slot quick fix, and the boot.ini ↔ .vmx cross-file diagnostic read from disk.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionRequest,
   CompletionRequest,
-  createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
-  PublishDiagnosticsNotification,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
   type CompletionItem,
   type CompletionList,
   type Diagnostic,
   type ProtocolConnection,
-  type PublishDiagnosticsParams,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 
-const repoRoot = resolve(__dirname, '..', '..', '..', '..');
-const serverJs = join(repoRoot, 'dist', 'language-server.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    newest = Math.max(newest, name.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the language-server bundle when it is missing or older than its sources. */
-async function ensureBundle(): Promise<void> {
-  if (existsSync(serverJs) && statSync(serverJs).mtimeMs >= newestSource(join(repoRoot, 'language-server'))) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  await esbuild.build({ entryPoints: [join(repoRoot, 'language-server', 'main.ts')], outfile: serverJs, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'silent' });
-}
+import { startLanguageServer, type LspTestServer } from '../../support/lspTestClient';
 
 /** A diskless XP VM for iSCSI boot that lost its SCSI controller, with ThinPrint on serial0 and
  *  the debug pipe on serial1 (so the guest's debug port is COM2). */
@@ -76,72 +48,25 @@ const XP = 'multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS';
 const BOOT_INI = ['[boot loader]', 'timeout=30', `default=${XP}`, '[operating systems]', `${XP}="Windows XP" /fastdetect /debug /debugport=com1 /baudrate=115200`, ''].join('\r\n');
 
 describe('.vmx over the language server (stdio)', () => {
-  let child: ChildProcess;
+  let server: LspTestServer;
   let conn: ProtocolConnection;
   let workDir: string;
   let vmxUri: string;
   let bootUri: string;
-  const published: PublishDiagnosticsParams[] = [];
-  let waiters: Array<() => boolean> = [];
-  const stderr: string[] = [];
-
-  function nextDiagnostics(forUri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${forUri} v${version}; stderr: ${stderr.join('')}`)), timeoutMs);
-      const test = (): boolean => {
-        const p = [...published].reverse().find((x) => x.uri === forUri && x.version === version);
-        if (!p) return false;
-        clearTimeout(timer);
-        resolvePromise(p.diagnostics);
-        return true;
-      };
-      if (!test()) waiters.push(test);
-    });
-  }
+  const nextDiagnostics = (forUri: string, version: number): Promise<Diagnostic[]> => server.nextDiagnostics(forUri, version);
 
   before(async () => {
-    await ensureBundle();
     workDir = mkdtempSync(join(tmpdir(), 'bootdbg-vmx-lsp-'));
     writeFileSync(join(workDir, 'xp.vmx'), VMX);
     writeFileSync(join(workDir, 'boot.ini'), BOOT_INI);
     vmxUri = pathToFileURL(join(workDir, 'xp.vmx')).toString();
     bootUri = pathToFileURL(join(workDir, 'boot.ini')).toString();
-    child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-    conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      published.push(p);
-      waiters = waiters.filter((w) => !w());
-    });
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(workDir).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(workDir).toString(), name: 'lab' }],
-      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
-    });
-    await conn.sendNotification(InitializedNotification.type, {});
+    server = await startLanguageServer({ workDir, folderName: 'lab', capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } } });
+    conn = server.conn;
   });
 
   after(async () => {
-    try {
-      await Promise.race([conn.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 2000))]);
-      await conn.sendNotification(ExitNotification.type);
-    } catch {
-      // already gone
-    }
-    await new Promise<void>((r) => {
-      if (child.exitCode !== null) return r();
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        r();
-      }, 3000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-    conn.dispose();
+    await server.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -188,6 +113,6 @@ describe('.vmx over the language server (stdio)', () => {
     assert.match(String(cross[0].message), /ThinPrint/);
     const actions = (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: bootUri }, range: cross[0].range, context: { diagnostics: cross } })) ?? [];
     assert.ok(actions.some((a) => a.title === 'Use /debugport=com2 (serial1 of xp.vmx)'), actions.map((a) => a.title).join(' | '));
-    assert.equal(child.exitCode, null, 'server still running');
+    assert.ok(server.alive(), 'server still running');
   });
 });
