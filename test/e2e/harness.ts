@@ -55,8 +55,19 @@ export function e2eUnavailable(): string | null {
   return null;
 }
 
-/** A throw-away copy of a folder (e.g. demo/), so tests may edit files freely. */
-export function copyFolder(src: string, into = fs.mkdtempSync(path.join(os.tmpdir(), 'bootdbg-ws-'))): string {
+/** Temp folders made by copyFolder; removed when the process exits. */
+const scratchFolders = new Set<string>();
+process.once('exit', () => {
+  for (const dir of scratchFolders) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A throw-away copy of a folder (e.g. demo/), so tests may edit files freely; it is deleted when
+ *  the test process exits (unless `into` was given: that folder is the caller's). */
+export function copyFolder(src: string, into?: string): string {
+  if (!into) {
+    into = fs.mkdtempSync(path.join(os.tmpdir(), 'bootdbg-ws-'));
+    scratchFolders.add(into);
+  }
   const dst = path.join(into, path.basename(src));
   fs.cpSync(src, dst, { recursive: true, filter: (p) => !p.split(path.sep).includes('build') });
   return dst;
