@@ -21,6 +21,7 @@ const ALLOWED = [
   /^extension\/dist\/prebuilds\/[^/]+\/[^/]+\.node$/,
   /^extension\/syntaxes\/[^/]+\.json$/,
   /^extension\/media\/[^/]+\.(png|svg)$/,
+  /^extension\/media\/walkthrough\/[^/]+\.md$/,
 ];
 const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/adapter.js', 'extension/dist/language-server.js', 'extension/LICENSE.txt'];
 
