@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compareIbftWithReport } from '../adapter/ibft/ibftCompare';
+import { compareIbftWithReport, ibftAddressFromReport } from '../adapter/ibft/ibftCompare';
 import { findIbft } from '../adapter/ibft/ibftDecoder';
 import { ibftMarkdown } from '../adapter/ibft/ibftMarkdown';
 import { buildReport, iscsiBootAttempted, type IscsiBootReport } from '../language-server/transcript/iscsiBootReport';
@@ -45,14 +45,6 @@ function transcriptReport(): { name: string; report: IscsiBootReport } | undefin
   return undefined;
 }
 
-/** sanbootconf's "Found iBFT at 9e620" / the Microsoft initiator's "iBF table found at PA 0x9e620". */
-function hintFrom(report: IscsiBootReport | undefined): number | undefined {
-  const text = report?.ibft.found?.address;
-  if (!text) return undefined;
-  const n = Number.parseInt(text.replace(/^0x/i, ''), 16);
-  return Number.isFinite(n) && n >= 0x80000 && n < 0x100000 ? n : undefined;
-}
-
 async function showIbft(doc: IbftDocument): Promise<void> {
   const session = vscode.debug.activeDebugSession;
   if (!session || !DEBUG_TYPES.has(session.type)) {
@@ -69,7 +61,7 @@ async function showIbft(doc: IbftDocument): Promise<void> {
           const r = (await session.customRequest('bootdbg.readPhysical', { address, length })) as { data: string };
           return Buffer.from(r.data, 'base64');
         },
-        { revealSecrets, hint: hintFrom(transcript?.report) },
+        { revealSecrets, hint: ibftAddressFromReport(transcript?.report) },
       ),
   );
   const table = scan.result?.table;

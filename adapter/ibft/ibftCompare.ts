@@ -151,3 +151,16 @@ export function compareIbftWithReport(table: IbftTable, address: number | undefi
 export function disagreements(list: readonly IbftComparison[]): IbftComparison[] {
   return list.filter((c) => c.verdict !== 'agree');
 }
+
+/**
+ * The iBFT address a transcript names (sanbootconf's "Found iBFT at 9e620", the Microsoft
+ * initiator's "iBF table found at PA 0x9e620"), when it lies where an iBFT may be: the scanner's hint.
+ */
+export function ibftAddressFromReport(report: IscsiBootReport | undefined): number | undefined {
+  const text = report?.ibft.found?.address;
+  if (!text) return undefined;
+  const t = text.trim().replace(/^0x/i, '');
+  if (!/^[0-9a-f]{1,8}$/i.test(t)) return undefined;
+  const n = Number.parseInt(t, 16);
+  return n >= 0x80000 && n < 0x100000 ? n : undefined;
+}

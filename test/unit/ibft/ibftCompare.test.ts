@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareIbftWithReport, disagreements, sameLun } from '../../../adapter/ibft/ibftCompare';
+import { compareIbftWithReport, disagreements, ibftAddressFromReport, sameLun } from '../../../adapter/ibft/ibftCompare';
 import { decodeIbft, findIbft } from '../../../adapter/ibft/ibftDecoder';
 import { ibftMarkdown } from '../../../adapter/ibft/ibftMarkdown';
 import { buildReport } from '../../../language-server/transcript/iscsiBootReport';
@@ -73,6 +73,14 @@ describe('iBFT vs transcript comparison', () => {
     const text = fixture('sanbootconf-success.kdlog').replace('Gateway = 10.0.2.2', 'Gateway = 0.0.0.0');
     const items = compareIbftWithReport(firmware(), 0x9e620, buildReport(text));
     assert.deepEqual(disagreements(items).map((c) => `${c.field} ${c.verdict}`), ['gateway differ']);
+  });
+
+  it('the transcript names where the iBFT is: the scanner tries it first', () => {
+    assert.equal(ibftAddressFromReport(buildReport(fixture('sanbootconf-success.kdlog'))), 0x9e620);
+    assert.equal(ibftAddressFromReport(buildReport(fixture('msinitiator-success.kdlog'))), 0x9e620);
+    assert.equal(ibftAddressFromReport(buildReport(fixture('no-ibft-7b.kdlog'))), undefined);
+    assert.equal(ibftAddressFromReport(buildReport('Found iBFT at 12345678 OEM ID "X" OEM table ID "Y"\n')), undefined, 'outside 512 KiB–1 MiB');
+    assert.equal(ibftAddressFromReport(undefined), undefined);
   });
 
   it('LUN forms', () => {
