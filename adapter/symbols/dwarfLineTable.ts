@@ -455,6 +455,34 @@ function runCommonOps(
   return pos;
 }
 
+/** A made-up program that takes every branch of runCommonOps once (opcode_base 13, line_base -5,
+ *  line_range 14): special, copy, negate_stmt, const_add_pc, the no-ops, a two-byte advance_pc,
+ *  advance_line both ways, set_column, set_file, set_discriminator, an empty extended opcode,
+ *  then end_sequence (where it stops); the second one stops in a truncated operand. */
+const WARM_UP = Buffer.from([33, 1, 6, 8, 7, 10, 11, 2, 0x81, 0x01, 3, 0x7f, 3, 0x05, 5, 0x03, 4, 0x01, 0, 0x02, 0x04, 0x01, 0, 0x00, 0, 0x01, 0x01]);
+const WARM_UP_TRUNCATED = Buffer.from([20, 2, 0x81]);
+const warmedUp = new Set<unknown>();
+
+/**
+ * Runs runCommonOps over WARM_UP once per address array type, into scratch rows, before the
+ * first real program. The JIT optimises it while the first unit is still running, from the
+ * branches it has seen so far; any branch first taken later (a C unit's set_column after a
+ * hundred assembler units) throws the optimised code away and compiles it again. Having seen
+ * every branch up front costs a few hundred interpreted bytecodes.
+ */
+function warmUp(addresses: Float64Array | Uint32Array): void {
+  const kind = addresses.constructor;
+  if (warmedUp.has(kind)) return;
+  warmedUp.add(kind);
+  const { addrAdvance, lineAdvance } = specialOpcodeTable(13, -5, 14, 1);
+  const scratch = addresses instanceof Uint32Array ? new Uint32Array(64) : new Float64Array(64);
+  const st = new Float64Array(6);
+  for (const prog of [WARM_UP, WARM_UP_TRUNCATED]) {
+    st.fill(0);
+    runCommonOps(prog, 0, prog.length, 13, addrAdvance, lineAdvance, 17, 1, [-1, 0], st, scratch, new Uint32Array(64), new Uint32Array(64), new Uint8Array(64));
+  }
+}
+
 /**
  * The line-number state machine of one unit: one loop with the state in plain locals (no
  * closures, no per-row objects, no BigInt), LEB128 operands read inline and the row arrays
@@ -501,6 +529,7 @@ function runProgram(
   const fArr = rows.file;
   const gArr = rows.flags;
 
+  warmUp(aArr);
   const st = new Float64Array(6);
   try {
     while (pos < end) {
