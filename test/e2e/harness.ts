@@ -336,7 +336,16 @@ export class Workbench {
     await this.runCommand('Debug Console: Focus on Debug Console View');
     const repl = this.page.locator('.repl');
     await repl.waitFor({ timeout: 10000 });
-    return repl.locator('.monaco-list-rows').innerText();
+    // The console is a virtual list: only rendered rows have text. Scroll to the end so the newest
+    // output is among them (it stops following new output once scrolled up).
+    const rows = repl.locator('.monaco-list-rows');
+    const box = await repl.locator('.monaco-list').first().boundingBox().catch(() => null);
+    if (box) {
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await this.page.mouse.wheel(0, 1_000_000);
+      await this.page.waitForTimeout(100);
+    }
+    return rows.innerText();
   }
 
   /** Text of the active editor's visible lines. */
