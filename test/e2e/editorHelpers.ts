@@ -110,3 +110,15 @@ export async function debugConsoleLinesWith(wb: Workbench, text: string): Promis
   await filter.fill('');
   return rows;
 }
+
+/** Click the active editor's gutter (glyph margin) beside `line`, as a person sets a breakpoint;
+ *  resolves when a breakpoint glyph shows there. */
+export async function clickGutter(wb: Workbench, line: number): Promise<void> {
+  await wb.goToLine(line);
+  const editor = wb.page.locator('.editor-instance').first();
+  const lineBox = await editor.locator('.line-numbers', { hasText: new RegExp(`^${line}$`) }).first().boundingBox();
+  const margin = await editor.locator('.glyph-margin').first().boundingBox();
+  if (!lineBox || !margin) throw new Error(`line ${line} or the glyph margin is not rendered`);
+  await wb.page.mouse.click(margin.x + margin.width / 2, lineBox.y + lineBox.height / 2);
+  await waitFor(async () => ((await wb.glyphLines('debug-breakpoint')).includes(line) ? true : undefined), 10000, `a breakpoint glyph on line ${line}`);
+}
