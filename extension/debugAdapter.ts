@@ -18,12 +18,15 @@ interface LinkStateBody {
 }
 
 const LINK_STATE_TEXT: Record<LinkStateBody['state'], { icon: string; text: string }> = {
-  waiting: { icon: '$(sync~spin)', text: 'KD: waiting for target' },
-  connected: { icon: '$(plug)', text: 'KD: connected' },
-  running: { icon: '$(debug-start)', text: 'KD: target running' },
-  stopped: { icon: '$(debug-pause)', text: 'KD: stopped' },
-  disconnected: { icon: '$(debug-disconnect)', text: 'KD: disconnected' },
+  waiting: { icon: '$(sync~spin)', text: 'waiting for target' },
+  connected: { icon: '$(plug)', text: 'connected' },
+  running: { icon: '$(debug-start)', text: 'target running' },
+  stopped: { icon: '$(debug-pause)', text: 'stopped' },
+  disconnected: { icon: '$(debug-disconnect)', text: 'disconnected' },
 };
+
+/** Which link the status bar speaks of, by debug type. */
+const LINK_NAME: Record<string, string> = { 'windows-kd': 'KD', 'gdb-remote': 'QEMU gdbstub' };
 
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly context: vscode.ExtensionContext) {}
@@ -75,7 +78,7 @@ export function registerDebugAdapter(context: vscode.ExtensionContext, channel: 
   }
 
   const status = vscode.window.createStatusBarItem('bootdbg.linkState', vscode.StatusBarAlignment.Left, 50);
-  status.name = 'BootDbg KD link';
+  status.name = 'BootDbg debug link';
   context.subscriptions.push(status);
 
   context.subscriptions.push(
@@ -84,7 +87,7 @@ export function registerDebugAdapter(context: vscode.ExtensionContext, channel: 
       if (e.event === 'bootdbg.linkState') {
         const body = e.body as LinkStateBody;
         const look = LINK_STATE_TEXT[body.state] ?? LINK_STATE_TEXT.disconnected;
-        status.text = `${look.icon} ${look.text}${body.detail ? ` (${body.detail})` : ''}`;
+        status.text = `${look.icon} ${LINK_NAME[e.session.type] ?? e.session.type}: ${look.text}${body.detail ? ` (${body.detail})` : ''}`;
         status.tooltip = `BootDbg ${e.session.type} — ${e.session.name}`;
         status.show();
       } else if (e.event === 'bootdbg.log') {
