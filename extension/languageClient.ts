@@ -19,8 +19,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 
-/** Languages the server handles; each is offered on saved files and on untitled buffers. */
-export const SERVED_LANGUAGES = ['boot-ini', 'vmx', 'kd-transcript', 'loadord'] as const;
+import { SERVED_LANGUAGES } from './servedLanguages';
 
 /** Crashes within this window count towards the restart limit. */
 const RESTART_WINDOW_MS = 3 * 60 * 1000;

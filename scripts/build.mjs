@@ -14,6 +14,8 @@ const common = commonOptions({ production });
 
 const entries = [
   { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js' },
+  // Loaded by extension.js only when a boot.ini/.vmx/transcript/LoadOrd document is open.
+  { entryPoints: ['extension/languageClient.ts'], outfile: 'dist/languageClient.js' },
   { entryPoints: ['adapter/main.ts'], outfile: 'dist/adapter.js' },
   { entryPoints: ['language-server/main.ts'], outfile: 'dist/language-server.js' },
 ];
