@@ -106,4 +106,22 @@ test('windows-kd over a pty: /break stop at nt!DbgBreakPoint, continue → iSCSI
   });
   assert.match(report, /10\.0\.2\.2|iqn\./, `the report shows the iBFT/target details:\n${report.slice(0, 2000)}`);
   await wb.screenshot('kd-session-boot-report');
+
+  // The firmware's own table, read from the stopped target's physical memory over KD, next to what
+  // Windows printed (issue 8: one iBFT decoder for both debuggers, compared with the live report).
+  await wb.runCommand('Show iBFT (iSCSI Boot Firmware Table)');
+  const ibft = await waitFor(async () => {
+    for (const f of wb.page.frames()) {
+      if (f === wb.page.mainFrame()) continue;
+      const body = await f.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      if (/iSCSI Boot Firmware Table/i.test(body) && /9e620/i.test(body)) return body;
+    }
+    return undefined;
+  }, 30000, 'the decoded iBFT').catch(async (err: Error) => {
+    await wb.screenshot('kd-session-failed-ibft');
+    throw err;
+  });
+  assert.match(ibft, /iqn\./, `the decoded table names the initiator/target:\n${ibft.slice(0, 2000)}`);
+  assert.match(ibft, /live KD session/, `…and is compared with the live session's report:\n${ibft.slice(0, 2000)}`);
+  await wb.screenshot('kd-session-ibft');
 });
