@@ -1,6 +1,6 @@
 /**
  * The whole chain on one machine: tgtd serves an 8 MB disk on 127.0.0.1 whose sector 0 is
- * test/fixtures/iscsi/sanboot.S; the bundled adapter (over stdio DAP) launches QEMU with
+ * demo/iscsi/sanboot.S; the bundled adapter (over stdio DAP) launches QEMU with
  * `media: "iscsi"`: Debian's ipxe.lkrn runs the generated script, logs in, sanboots the LUN, and a
  * source breakpoint in the .S stops at 0000:7Cxx with DL = 0x80. Then the iBFT iPXE left in base
  * memory is read through `bootdbg.readPhysical`, found by the scanner and checked against the

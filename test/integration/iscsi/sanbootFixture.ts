@@ -1,4 +1,4 @@
-// Builds test/fixtures/iscsi/sanboot.S with the GNU toolchain (as --32 -g, ld -Ttext=0) into an
+// Builds demo/iscsi/sanboot.S (the demo's boot sector is the one the tests boot) with the GNU toolchain (as --32 -g, ld -Ttext=0) into an
 // ELF with DWARF lines and an 8 MB disk image whose sector 0 is the boot sector: the LUN tgt serves.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-export const SANBOOT_SOURCE = path.join(REPO_ROOT, 'test', 'fixtures', 'iscsi', 'sanboot.S');
+export const SANBOOT_SOURCE = path.join(REPO_ROOT, 'demo', 'iscsi', 'sanboot.S');
 export const DISK_BYTES = 8 * 1024 * 1024;
 
 export interface BuiltSanboot {
