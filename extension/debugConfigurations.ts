@@ -89,6 +89,8 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 }
 
 async function gdbConfigurationsFor(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+  // VS Code also asks once without a folder (user scope): the folders' own answers already cover them.
+  if (!folder && vscode.workspace.workspaceFolders?.length) return [];
   const include = folder ? new vscode.RelativePattern(folder, IMAGE_GLOB) : IMAGE_GLOB;
   const images = await vscode.workspace.findFiles(include, '**/node_modules/**', MAX_FILES);
   const elves = await vscode.workspace.findFiles(folder ? new vscode.RelativePattern(folder, '**/*.{elf,tmp}') : '**/*.{elf,tmp}', '**/node_modules/**', MAX_FILES);
