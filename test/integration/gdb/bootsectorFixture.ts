@@ -42,7 +42,9 @@ export function buildTwoStage(): BuiltBootSector {
   return buildBootSector(true, TWOSTAGE_SOURCE, TWOSTAGE_LDS);
 }
 
-export function buildBootSector(withDwarf = true, source = BOOTSECTOR_SOURCE, linkerScript?: string): BuiltBootSector {
+/** Assembles `source` (as --32, ld at 0 or with a linker script) and writes its bytes at the start of a
+ *  zeroed image of `imageBytes` (a 1.44 MB floppy by default; the iSCSI tests use it for a LUN). */
+export function buildBootSector(withDwarf = true, source = BOOTSECTOR_SOURCE, linkerScript?: string, imageBytes = 1474560): BuiltBootSector {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootdbg-gdb-'));
   const obj = path.join(dir, 'bootsector.o');
   const elf = path.join(dir, 'bootsector.elf');
@@ -51,7 +53,7 @@ export function buildBootSector(withDwarf = true, source = BOOTSECTOR_SOURCE, li
   run('as', ['--32', ...(withDwarf ? ['-g'] : []), '-o', obj, source]);
   run('ld', ['-m', 'elf_i386', ...(linkerScript ? ['-T', linkerScript] : ['-Ttext=0']), '-e', '_start', '-o', elf, obj]);
   run('objcopy', ['-O', 'binary', ...(linkerScript ? [] : ['-j', '.text']), elf, bin]);
-  const image = Buffer.alloc(1474560);
+  const image = Buffer.alloc(imageBytes);
   readFileSync(bin).copy(image, 0);
   writeFileSync(floppy, image);
   const labels = new Map<string, number>();
