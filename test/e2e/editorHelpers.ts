@@ -57,7 +57,22 @@ export async function applyQuickFix(wb: Workbench, title: string, timeoutMs = 20
     await wb.screenshot(`failed-quick-fix-${title}`).catch(() => undefined);
     throw err;
   });
-  await wb.page.locator('.action-widget .monaco-list-row.action', { hasText: title }).first().click();
+  // The menu is rebuilt when fresh diagnostics arrive while it is open (the row detaches under the
+  // click): reopen it and click again until the click lands.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await wb.page.locator('.action-widget .monaco-list-row.action', { hasText: title }).first().click({ timeout: 3000 });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await wb.screenshot(`failed-quick-fix-click-${title}`).catch(() => undefined);
+        throw err;
+      }
+      await wb.page.keyboard.press('Escape');
+      await openQuickFixMenu(wb, timeoutMs);
+    }
+  }
   await wb.page.locator('.action-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   return titles;
 }
