@@ -45,6 +45,21 @@ export async function ensureLanguageServerBundle(): Promise<void> {
   await esbuild.build({ entryPoints: [join(repoRoot, 'language-server', 'main.ts')], outfile: serverJs, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'silent' });
 }
 
+/** Waits for a server process to exit after `exit`, and SIGKILLs it if it has not within `ms`. */
+export function exitOrKill(child: ChildProcess, ms = 3000): Promise<void> {
+  return new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      r();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}
+
 export interface LspTestServer {
   conn: ProtocolConnection;
   init: InitializeResult;
@@ -119,17 +134,7 @@ export async function startLanguageServer(opts: LspTestOptions): Promise<LspTest
       } catch {
         // already gone
       }
-      await new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 3000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
+      await exitOrKill(child);
       conn.dispose();
     },
   };

@@ -34,7 +34,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 
-import { ensureLanguageServerBundle as ensureBundle, serverJs, startLanguageServer, type LspTestServer } from '../../support/lspTestClient';
+import { ensureLanguageServerBundle as ensureBundle, exitOrKill, serverJs, startLanguageServer, type LspTestServer } from '../../support/lspTestClient';
 
 const XP = 'multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS';
 const BOOT_INI = ['[boot loader]', 'timeout=30', 'default=multi(0)disk(0)rdisk(0)partition(2)\\WINDOWS', '[operating systems]', `${XP}="Microsoft Windows XP Professional" /fastdetect /baudrate=12345`, ''].join('\r\n');
@@ -163,20 +163,7 @@ describe('language server over node IPC (the transport the extension uses)', () 
       await conn.sendRequest(ShutdownRequest.type);
       await conn.sendNotification(ExitNotification.type);
     } finally {
-      await new Promise<void>((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 3000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-        if (child.exitCode !== null) {
-          clearTimeout(t);
-          r();
-        }
-      });
+      await exitOrKill(child);
       conn.dispose();
     }
   });
@@ -206,17 +193,7 @@ describe('language server over a loopback socket (--socket=<port>)', () => {
       conn.dispose();
       socket.destroy();
     } finally {
-      await new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 3000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
+      await exitOrKill(child);
       server.close();
     }
   });
