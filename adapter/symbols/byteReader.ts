@@ -62,16 +62,18 @@ export class ByteReader {
 
   u16(field = 'u16'): number {
     this.need(2, field);
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return b[p] | (b[p + 1] << 8);
   }
 
   u32(field = 'u32'): number {
     this.need(4, field);
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000;
   }
 
   /** 64-bit unsigned as a Number; throws if it exceeds 2^53 (offsets and sizes only). */
@@ -149,8 +151,8 @@ export class ByteReader {
 
   /** NUL-terminated string (UTF-8). */
   cstring(field = 'string'): string {
-    const nul = this.buf.indexOf(0, this.pos);
-    if (nul < 0 || nul >= this.end) throw new FormatError(`${this.what}: unterminated ${field} at offset 0x${this.pos.toString(16)}`);
+    const nul = indexOfNul(this.buf, this.pos, this.end);
+    if (nul < 0) throw new FormatError(`${this.what}: unterminated ${field} at offset 0x${this.pos.toString(16)}`);
     const s = this.buf.toString('utf8', this.pos, nul);
     this.pos = nul + 1;
     return s;
@@ -161,7 +163,14 @@ export class ByteReader {
 export function stringAt(buf: Buffer, start: number, end: number, offset: number, what: string): string {
   const at = start + offset;
   if (offset < 0 || at >= end) throw new FormatError(`${what}: string offset 0x${offset.toString(16)} outside the table`);
-  const nul = buf.indexOf(0, at);
-  if (nul < 0 || nul >= end) throw new FormatError(`${what}: unterminated string at offset 0x${offset.toString(16)}`);
+  const nul = indexOfNul(buf, at, end);
+  if (nul < 0) throw new FormatError(`${what}: unterminated string at offset 0x${offset.toString(16)}`);
   return buf.toString('utf8', at, nul);
+}
+
+/** Index of the first NUL in `buf[from, end)`, or -1. A plain loop: the strings are short, and
+ *  Buffer.indexOf's argument handling costs more than the scan while the JIT is cold. */
+function indexOfNul(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === 0) return i;
+  return -1;
 }

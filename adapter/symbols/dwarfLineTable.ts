@@ -106,9 +106,16 @@ export function isAbsolutePath(p: string): boolean {
 
 /** `dir/name`, normalised; `name` wins when absolute. Windows paths keep their separators. */
 export function joinPath(dir: string | undefined, name: string): string {
-  if (isAbsolutePath(name) || !dir) return WINDOWS_ABSOLUTE.test(name) ? name : posixPath.normalize(name);
+  if (isAbsolutePath(name) || !dir) return WINDOWS_ABSOLUTE.test(name) ? name : normalizePosix(name);
   if (WINDOWS_ABSOLUTE.test(dir)) return `${dir.replace(/[\\/]+$/, '')}\\${name}`;
-  return posixPath.normalize(`${dir}/${name}`);
+  return normalizePosix(`${dir}/${name}`);
+}
+
+/** posix normalize, skipped for the usual already-clean path: a unit's every file goes through
+ *  here at open, and path.normalize is slow enough to cost a JIT compile on large programs. */
+function normalizePosix(p: string): string {
+  const clean = p !== '' && !p.includes('//') && !p.includes('/.') && !p.startsWith('.') && !p.endsWith('/');
+  return clean ? p : posixPath.normalize(p);
 }
 
 /** File table entry as read from a header, before resolution. */
@@ -370,27 +377,45 @@ function specialOpcodeTable(opcodeBase: number, lineBase: number, lineRange: num
 }
 
 /**
+ * The line-number state machine's registers between opcodes, plus the row count. A plain object
+ * rather than a Float64Array: while the decoder still runs in the interpreter, every read of a
+ * Float64Array element boxes a fresh heap number (and the arithmetic on it boxes more), which
+ * cost a garbage collection or two per large program; small integers in fields stay unboxed.
+ */
+class MachineState {
+  address = 0;
+  line = 1;
+  /** File-table index (DW_LNS_set_file operand) and the global file id it maps to. */
+  file = 1;
+  fileId = 0;
+  /** ROW_IS_STMT or 0. */
+  stmt = 0;
+  /** Rows emitted so far: the next row's index. */
+  row = 0;
+}
+
+/**
  * Runs the common opcodes of a line program from `pos` — special opcodes, copy, advance_pc,
  * advance_line, set_file, const_add_pc, negate_stmt, set_discriminator and the no-ops
- * (set_column included): nearly every
- * byte of a real program — emitting rows, and returns where it stopped: at the end, at an
- * opcode it leaves to runProgram (extended opcodes, set_file, fixed_advance_pc, unknown ones),
- * or at an operand that runs past the end (runProgram then reports it). Kept small on purpose:
- * in a fresh process this is the code the JIT compiles first, and its compile time costs as
- * much CPU as the decoding itself; opcodes are literals because a property load from a table
- * that a not-yet-taken branch has never run makes the optimised code bail out. State in and out through `st`: address, line, row count,
- * is_stmt flag, file index, file id.
+ * (set_column included): nearly every byte of a real program — emitting rows, and returns where
+ * it stopped: at the end, at an opcode it leaves to runProgram (other extended opcodes,
+ * fixed_advance_pc, unknown ones, a set_file to an unknown index), or at an operand that runs
+ * past the end (runProgram then reports it). Kept small on purpose: in a fresh process this is
+ * the code the JIT compiles first (twice: on-stack replacement, then the normal entry), and
+ * that compile time, on a background thread, counts in the CPU time as much as the decoding;
+ * opcodes are literals because a property load from a table that a not-yet-taken branch has
+ * never run makes the optimised code bail out.
  */
 function runCommonOps(
   buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Int32Array, lineAdvance: Int32Array,
-  constAddPc: number, minInstLength: number, fileIdOf: number[], st: Float64Array,
+  constAddPc: number, minInstLength: number, fileIdOf: number[], st: MachineState,
   aArr: Float64Array | Uint32Array, lArr: Uint32Array, fArr: Uint32Array, gArr: Uint8Array,
 ): number {
-  let address = st[0];
-  let line = st[1];
-  let n = st[2];
-  let flag = st[3];
-  let fileId = st[5];
+  let address = st.address;
+  let line = st.line;
+  let n = st.row;
+  let stmt = st.stmt;
+  let fileId = st.fileId;
   scan: while (pos < end) {
     const op = buf[pos];
     if (op >= opcodeBase) {
@@ -398,7 +423,7 @@ function runCommonOps(
       line += lineAdvance[op];
     } else if (op !== 1 /* copy */) {
       if (op === 6 /* negate_stmt */) {
-        flag ^= 1 /* ROW_IS_STMT */;
+        stmt ^= 1 /* ROW_IS_STMT */;
         pos++;
         continue;
       }
@@ -431,7 +456,7 @@ function runCommonOps(
         const id = fileIdOf[v];
         if (id === undefined || id < 0) break; // unknown index: runProgram names it
         fileId = id;
-        st[4] = v;
+        st.file = v;
       } else if (op === 0) {
         // Extended opcode: only set_discriminator (and the empty one) is common enough for here.
         if (v !== 0 && (p + v > end || buf[p] !== 4 /* set_discriminator */)) break;
@@ -443,32 +468,34 @@ function runCommonOps(
     aArr[n] = address;
     lArr[n] = line;
     fArr[n] = fileId;
-    gArr[n] = flag;
+    gArr[n] = stmt;
     n++;
     pos++;
   }
-  st[0] = address;
-  st[1] = line;
-  st[2] = n;
-  st[3] = flag;
-  st[5] = fileId;
+  st.address = address;
+  st.line = line;
+  st.row = n;
+  st.stmt = stmt;
+  st.fileId = fileId;
   return pos;
 }
 
-/** A made-up program that takes every branch of runCommonOps once (opcode_base 13, line_base -5,
+/** A made-up program that takes every branch of runCommonOps (opcode_base 13, line_base -5,
  *  line_range 14): special, copy, negate_stmt, const_add_pc, the no-ops, a two-byte advance_pc,
  *  advance_line both ways, set_column, set_file, set_discriminator, an empty extended opcode,
  *  then end_sequence (where it stops); the second one stops in a truncated operand. */
 const WARM_UP = Buffer.from([33, 1, 6, 8, 7, 10, 11, 2, 0x81, 0x01, 3, 0x7f, 3, 0x05, 5, 0x03, 4, 0x01, 0, 0x02, 0x04, 0x01, 0, 0x00, 0, 0x01, 0x01]);
 const WARM_UP_TRUNCATED = Buffer.from([20, 2, 0x81]);
+/** Enough runs for V8 to give runCommonOps its feedback vector (allocated lazily, after a few
+ *  hundred bytecodes) and then record every branch in it; ~2k interpreted bytecodes in all. */
+const WARM_UP_RUNS = 40;
 const warmedUp = new Set<unknown>();
 
 /**
- * Runs runCommonOps over WARM_UP once per address array type, into scratch rows, before the
+ * Runs runCommonOps over WARM_UP, into scratch rows, once per address array type before the
  * first real program. The JIT optimises it while the first unit is still running, from the
  * branches it has seen so far; any branch first taken later (a C unit's set_column after a
- * hundred assembler units) throws the optimised code away and compiles it again. Having seen
- * every branch up front costs a few hundred interpreted bytecodes.
+ * hundred assembler units) throws the optimised code away and compiles it again.
  */
 function warmUp(addresses: Float64Array | Uint32Array): void {
   const kind = addresses.constructor;
@@ -476,19 +503,38 @@ function warmUp(addresses: Float64Array | Uint32Array): void {
   warmedUp.add(kind);
   const { addrAdvance, lineAdvance } = specialOpcodeTable(13, -5, 14, 1);
   const scratch = addresses instanceof Uint32Array ? new Uint32Array(64) : new Float64Array(64);
-  const st = new Float64Array(6);
-  for (const prog of [WARM_UP, WARM_UP_TRUNCATED]) {
-    st.fill(0);
-    runCommonOps(prog, 0, prog.length, 13, addrAdvance, lineAdvance, 17, 1, [-1, 0], st, scratch, new Uint32Array(64), new Uint32Array(64), new Uint8Array(64));
+  const lines = new Uint32Array(64);
+  const files = new Uint32Array(64);
+  const flags = new Uint8Array(64);
+  const fileIdOf = [-1, 0];
+  for (let i = 0; i < WARM_UP_RUNS; i++) {
+    for (const prog of [WARM_UP, WARM_UP_TRUNCATED]) {
+      runCommonOps(prog, 0, prog.length, 13, addrAdvance, lineAdvance, 17, 1, fileIdOf, new MachineState(), scratch, lines, files, flags);
+    }
   }
 }
 
+/** Reads a ULEB128 operand at `st.pos`-style offset `pos` of a program; returns [value, next]
+ *  through `out` so the caller needs no allocation. */
+function readUleb(buf: Buffer, pos: number, end: number, h: LineHeader, what: string, out: { value: number; sign: number }): number {
+  let v = 0;
+  let mul = 1;
+  let b = 0x80;
+  while (b & 0x80) {
+    if (pos >= end) throw truncated(h, what, pos);
+    b = buf[pos++];
+    v += (b & 0x7f) * mul;
+    if (mul < 2 ** 56) mul *= 128;
+  }
+  out.value = v;
+  out.sign = b & 0x40 ? mul : 0;
+  return pos;
+}
+
 /**
- * The line-number state machine of one unit: one loop with the state in plain locals (no
- * closures, no per-row objects, no BigInt), LEB128 operands read inline and the row arrays
- * cached in locals. It runs once per row, millions of times, mostly in a process whose JIT is
- * still cold, so everything rare (extended opcodes other than end_sequence, define_file,
- * errors) stays out of the loop's straight path.
+ * The line-number state machine of one unit. runCommonOps does nearly all the work; this loop
+ * takes the opcodes it leaves (extended opcodes, define_file, fixed_advance_pc, unknown
+ * opcodes, errors) one at a time. No closures, no per-row objects, no BigInt.
  */
 function runProgram(
   buf: Buffer,
@@ -502,141 +548,77 @@ function runProgram(
   const rows = out.rows;
   const sequences = out.sequences;
   const minInstLength = h.minInstLength;
-  const lineBase = h.lineBase;
-  const lineRange = h.lineRange;
   const opcodeBase = h.opcodeBase;
-  const standardOpcodeLengths = h.standardOpcodeLengths;
   const initialStmt = h.defaultIsStmt ? ROW_IS_STMT : 0;
-  const { addrAdvance, lineAdvance } = specialOpcodeTable(opcodeBase, lineBase, lineRange, minInstLength);
-  const constAddPc = Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
+  const { addrAdvance, lineAdvance } = specialOpcodeTable(opcodeBase, h.lineBase, h.lineRange, minInstLength);
+  const constAddPc = Math.floor((255 - opcodeBase) / h.lineRange) * minInstLength;
   const end = h.end;
   let pos = h.programStart;
 
-  let address = 0;
-  let file = 1;
-  let fileId = fileIdFor(file, fileIdOf, resolveFile);
-  let line = 1;
-  let stmtFlag = initialStmt;
-  let seqFirstRow = rows.count;
-  let seqSection = -1;
-
   // Every row costs at least one opcode byte, so a row per program byte is always enough and the
-  // loop needs no capacity checks.
+  // loops need no capacity checks.
   rows.reserve(rows.count + (end - pos) + 1);
-  let n = rows.count;
   const aArr = rows.address;
   const lArr = rows.line;
   const fArr = rows.file;
   const gArr = rows.flags;
-
   warmUp(aArr);
-  const st = new Float64Array(6);
+
+  const st = new MachineState();
+  st.row = rows.count;
+  st.stmt = initialStmt;
+  st.fileId = fileIdFor(1, fileIdOf, resolveFile);
+  let seqFirstRow = st.row;
+  let seqSection = -1;
+  const operand = { value: 0, sign: 0 };
   try {
     while (pos < end) {
-      st[0] = address;
-      st[1] = line;
-      st[2] = n;
-      st[3] = stmtFlag;
-      st[4] = file;
-      st[5] = fileId;
       pos = runCommonOps(buf, pos, end, opcodeBase, addrAdvance, lineAdvance, constAddPc, minInstLength, fileIdOf, st, aArr, lArr, fArr, gArr);
-      address = st[0];
-      line = st[1];
-      n = st[2];
-      stmtFlag = st[3];
-      file = st[4];
-      fileId = st[5];
       if (pos >= end) break;
       const op = buf[pos++];
       switch (op) {
-        case DW_LNS.advance_pc: {
-          let v = 0;
-          let mul = 1;
-          let b = 0x80;
-          while (b & 0x80) {
-            if (pos >= end) throw truncated(h, 'advance_pc operand', pos);
-            b = buf[pos++];
-            v += (b & 0x7f) * mul;
-            if (mul < 2 ** 56) mul *= 128;
-          }
-          address += v * minInstLength;
+        case DW_LNS.advance_pc:
+          pos = readUleb(buf, pos, end, h, 'advance_pc operand', operand);
+          st.address += operand.value * minInstLength;
           break;
-        }
-        case DW_LNS.advance_line: {
-          let v = 0;
-          let mul = 1;
-          let b = 0x80;
-          while (b & 0x80) {
-            if (pos >= end) throw truncated(h, 'advance_line operand', pos);
-            b = buf[pos++];
-            v += (b & 0x7f) * mul;
-            if (mul < 2 ** 56) mul *= 128;
-          }
-          if (b & 0x40) v -= mul;
-          line += v;
+        case DW_LNS.advance_line:
+          pos = readUleb(buf, pos, end, h, 'advance_line operand', operand);
+          st.line += operand.value - operand.sign;
           break;
-        }
-        case DW_LNS.set_file: {
-          let v = 0;
-          let mul = 1;
-          let b = 0x80;
-          while (b & 0x80) {
-            if (pos >= end) throw truncated(h, 'set_file operand', pos);
-            b = buf[pos++];
-            v += (b & 0x7f) * mul;
-            if (mul < 2 ** 56) mul *= 128;
-          }
-          file = v;
-          const id = fileIdOf[file];
-          fileId = id !== undefined && id >= 0 ? id : fileIdFor(file, fileIdOf, resolveFile);
-          break;
-        }
-        case DW_LNS.negate_stmt:
-          stmtFlag ^= ROW_IS_STMT;
-          break;
-        case DW_LNS.const_add_pc:
-          address += constAddPc;
+        case DW_LNS.set_file:
+          pos = readUleb(buf, pos, end, h, 'set_file operand', operand);
+          st.file = operand.value;
+          st.fileId = fileIdFor(st.file, fileIdOf, resolveFile);
           break;
         case DW_LNS.fixed_advance_pc:
           if (pos + 2 > end) throw truncated(h, 'fixed_advance_pc operand', pos);
-          address += buf[pos] | (buf[pos + 1] << 8);
+          st.address += buf[pos] | (buf[pos + 1] << 8);
           pos += 2;
           break;
-        case DW_LNS.set_basic_block:
-        case DW_LNS.set_prologue_end:
-        case DW_LNS.set_epilogue_begin:
-          break;
         case 0: {
-          let len = 0;
-          let mul = 1;
-          let b = 0x80;
-          while (b & 0x80) {
-            if (pos >= end) throw truncated(h, 'extended opcode length', pos);
-            b = buf[pos++];
-            len += (b & 0x7f) * mul;
-            if (mul < 2 ** 56) mul *= 128;
-          }
+          pos = readUleb(buf, pos, end, h, 'extended opcode length', operand);
+          const len = operand.value;
           if (len === 0) break;
           if (pos + len > end) throw truncated(h, 'extended opcode', pos);
           const next = pos + len;
           const sub = buf[pos];
           if (sub === DW_LNE.end_sequence) {
-            aArr[n] = address;
-            lArr[n] = line;
-            fArr[n] = fileId;
+            const n = st.row;
+            aArr[n] = st.address;
+            lArr[n] = st.line;
+            fArr[n] = st.fileId;
             gArr[n] = ROW_END_SEQUENCE;
-            n++;
-            sequences.push({ start: aArr[seqFirstRow], end: address, firstRow: seqFirstRow, endRow: n - 1, sectionIndex: seqSection, unit });
-            seqFirstRow = n;
+            sequences.push({ start: aArr[seqFirstRow], end: st.address, firstRow: seqFirstRow, endRow: n, sectionIndex: seqSection, unit });
+            st.row = seqFirstRow = n + 1;
             seqSection = -1;
-            address = 0;
-            file = 1;
-            fileId = fileIdFor(file, fileIdOf, resolveFile);
-            line = 1;
-            stmtFlag = initialStmt;
+            st.address = 0;
+            st.line = 1;
+            st.file = 1;
+            st.fileId = fileIdFor(1, fileIdOf, resolveFile);
+            st.stmt = initialStmt;
           } else if (sub === DW_LNE.set_address) {
             const r = new ByteReader(buf, pos + 1, next, `.debug_line program at 0x${h.programStart.toString(16)}`);
-            address = r.address(len - 1, 'DW_LNE_set_address operand');
+            st.address = r.address(len - 1, 'DW_LNE_set_address operand');
             const sec = sectionAt.get(pos + 1);
             if (sec !== undefined) seqSection = sec;
           } else if (sub === DW_LNE.define_file) {
@@ -644,25 +626,22 @@ function runProgram(
             const name = r.cstring('DW_LNE_define_file name');
             const dir = r.uleb('directory index');
             fileIdOf.push(resolveFile({ name, dir }));
-            fileId = fileIdFor(file, fileIdOf, resolveFile);
+            st.fileId = fileIdFor(st.file, fileIdOf, resolveFile);
           }
           pos = next; // also skips set_discriminator and unknown extended opcodes
           break;
         }
         default: {
-          // set_column, set_isa and opcodes this reader does not know: skip their ULEB operands.
-          const count = standardOpcodeLengths[op] ?? 0;
-          for (let i = 0; i < count; i++) {
-            do {
-              if (pos >= end) throw truncated(h, 'standard opcode operand', pos);
-            } while (buf[pos++] & 0x80);
-          }
+          // set_isa and opcodes this reader does not know: skip their ULEB operands.
+          const count = h.standardOpcodeLengths[op] ?? 0;
+          for (let i = 0; i < count; i++) pos = readUleb(buf, pos, end, h, 'standard opcode operand', operand);
         }
       }
     }
   } finally {
-    rows.count = n; // rows of a unit cut short by corrupt data stay, outside any sequence
+    rows.count = st.row; // rows of a unit cut short by corrupt data stay, outside any sequence
   }
+  const n = st.row;
   if (n > seqFirstRow) {
     // A program that stops without DW_LNE_end_sequence: keep its rows, as a sequence ending at the last row.
     out.errors.push(`.debug_line: unit at 0x${h.programStart.toString(16)} ends without DW_LNE_end_sequence`);
