@@ -487,31 +487,48 @@ function runCommonOps(
 const WARM_UP = Buffer.from([33, 1, 6, 8, 7, 10, 11, 2, 0x81, 0x01, 3, 0x7f, 3, 0x05, 5, 0x03, 4, 0x01, 0, 0x02, 0x04, 0x01, 0, 0x00, 0, 0x01, 0x01]);
 const WARM_UP_TRUNCATED = Buffer.from([20, 2, 0x81]);
 /** Enough runs for V8 to give runCommonOps its feedback vector (allocated lazily, after a few
- *  hundred bytecodes) and then record every branch in it; ~2k interpreted bytecodes in all. */
-const WARM_UP_RUNS = 40;
-const warmedUp = new Set<unknown>();
+ *  hundred bytecodes) and then record every branch in it. */
+const FEEDBACK_RUNS = 40;
+/** Enough runs (about 1.6 times what node 20's V8 needs) for V8 to decide runCommonOps is hot
+ *  and compile it. Each run is short, so the compile is the normal one, not on-stack replacement. */
+const OPTIMIZE_RUNS = 250;
+/** Warm-up runs done so far, per address array type. */
+const warmUpRuns = new Map<unknown, number>();
 
 /**
- * Runs runCommonOps over WARM_UP, into scratch rows, once per address array type before the
- * first real program. The JIT optimises it while the first unit is still running, from the
- * branches it has seen so far; any branch first taken later (a C unit's set_column after a
- * hundred assembler units) throws the optimised code away and compiles it again.
+ * Runs runCommonOps over WARM_UP, into scratch rows, until it has run `runs` times for this
+ * address array type. Before the first real program: the JIT optimises runCommonOps while the
+ * first unit is still running, from the branches it has seen so far; any branch first taken
+ * later (a C unit's set_column after a hundred assembler units) throws the optimised code away
+ * and compiles it again.
  */
-function warmUp(addresses: Float64Array | Uint32Array): void {
+function warmUp(addresses: Float64Array | Uint32Array, runs: number): void {
   const kind = addresses.constructor;
-  if (warmedUp.has(kind)) return;
-  warmedUp.add(kind);
+  const done = warmUpRuns.get(kind) ?? 0;
+  if (done >= runs) return;
+  warmUpRuns.set(kind, runs);
   const { addrAdvance, lineAdvance } = specialOpcodeTable(13, -5, 14, 1);
   const scratch = addresses instanceof Uint32Array ? new Uint32Array(64) : new Float64Array(64);
   const lines = new Uint32Array(64);
   const files = new Uint32Array(64);
   const flags = new Uint8Array(64);
   const fileIdOf = [-1, 0];
-  for (let i = 0; i < WARM_UP_RUNS; i++) {
+  for (let i = done; i < runs; i++) {
     for (const prog of [WARM_UP, WARM_UP_TRUNCATED]) {
       runCommonOps(prog, 0, prog.length, 13, addrAdvance, lineAdvance, 17, 1, fileIdOf, new MachineState(), scratch, lines, files, flags);
     }
   }
+}
+
+/**
+ * Call before opening a large .debug_line that will be decoded in full: warms the decoder up far
+ * enough that V8 compiles it right away, on a background thread, while the caller reads the
+ * headers; the rows are then decoded by optimised code from the first one, and the decoder is
+ * compiled once instead of twice (on-stack replacement, then the normal entry). Costs about a
+ * millisecond; a lazy reader that decodes a unit or two is better off without it.
+ */
+export function primeLineDecoder(narrowAddresses: boolean): void {
+  warmUp(narrowAddresses ? new Uint32Array(0) : new Float64Array(0), OPTIMIZE_RUNS);
 }
 
 /** Reads a ULEB128 operand at `st.pos`-style offset `pos` of a program; returns [value, next]
@@ -562,7 +579,7 @@ function runProgram(
   const lArr = rows.line;
   const fArr = rows.file;
   const gArr = rows.flags;
-  warmUp(aArr);
+  warmUp(aArr, FEEDBACK_RUNS);
 
   const st = new MachineState();
   st.row = rows.count;

@@ -6,7 +6,7 @@
 import { FormatError } from './byteReader';
 import { ArangeEntry, readAranges } from './dwarfAranges';
 import { readCompUnits } from './dwarfCompUnits';
-import { LineRows, LineTableReader, LineTables } from './dwarfLineTable';
+import { LineRows, LineTableReader, LineTables, primeLineDecoder } from './dwarfLineTable';
 import { ElfFile } from './elfFile';
 
 export interface ElfLineInfo {
@@ -61,6 +61,7 @@ export function openElfLineTables(elf: ElfFile): ElfLineInfo {
 
 /** Every row of every line program, decoded now (tests and tools). */
 export function readElfLineTables(elf: ElfFile): LineTables {
+  primeLineDecoder(!elf.is64);
   const opened = openElfLineTables(elf);
   const prefix = (e: string): string => (e.startsWith(elf.path) ? e : `${elf.path}: ${e}`);
   if (!opened.reader) return { rows: new LineRows(), sequences: [], files: [], units: [], errors: opened.errors.map(prefix) };
