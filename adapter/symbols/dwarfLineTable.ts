@@ -531,8 +531,8 @@ export function primeLineDecoder(narrowAddresses: boolean): void {
   warmUp(narrowAddresses ? new Uint32Array(0) : new Float64Array(0), OPTIMIZE_RUNS);
 }
 
-/** Reads a ULEB128 operand at `st.pos`-style offset `pos` of a program; returns [value, next]
- *  through `out` so the caller needs no allocation. */
+/** Reads a LEB128 operand at `pos` (throwing at the program's end) and returns where it ends.
+ *  `out.value` gets the unsigned value; subtracting `out.sign` gives the signed one. */
 function readUleb(buf: Buffer, pos: number, end: number, h: LineHeader, what: string, out: { value: number; sign: number }): number {
   let v = 0;
   let mul = 1;
