@@ -2,7 +2,8 @@
  * GDB RSP client over a TCP or Unix socket, tuned to QEMU's gdbstub (see
  * ../shared/reference/gdb/qemu-gdbstub-and-ipxe.md):
  * - TCP_NODELAY, else every request costs ~44 ms (Nagle + delayed ACK);
- * - one outstanding request; replies are matched in order; `-` retransmits;
+ * - one outstanding request, except that `m` reads may be pipelined (see `pipelineDepth`);
+ *   replies are matched in order; `-` retransmits;
  * - stop replies (`T`/`S`/`W`/`X`) that arrive while no request expects one (e.g. the unsolicited
  *   `T02` QEMU sends when we connect to a running VM) go to the `stop` event, never to a request;
  * - while the target runs nothing but 0x03 may be sent (QEMU stops and drops any other packet),
@@ -68,7 +69,15 @@ export function parseStopReply(payload: string): StopReply | undefined {
 }
 
 function isStopPayload(p: string): boolean {
+  // Cheap first-letter test: this runs on every reply (memory reads are hex digits).
+  const c = p.charCodeAt(0);
+  if (c !== 0x54 && c !== 0x53 && c !== 0x57 && c !== 0x58) return false; // T S W X
   return parseStopReply(p) !== undefined;
+}
+
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
 }
 
 export class RspError extends Error {
@@ -91,6 +100,12 @@ interface PendingRequest {
   timer?: NodeJS.Timeout;
   retransmits: number;
   started: boolean;
+  /** An idempotent read that may share the wire with other pipelined requests. */
+  pipelined: boolean;
+  /** The stub acked (`+`) our latest transmission of it: the next reply is its own. */
+  accepted: boolean;
+  /** Already failed because the reply stream lost step; its late reply is dropped. */
+  abandoned: boolean;
 }
 
 export interface RspClientEvents {
@@ -105,6 +120,13 @@ export interface RspClientEvents {
 export interface RspClientOptions {
   /** Default request timeout. */
   timeoutMs?: number;
+  /**
+   * How many `m` packets one readMemory keeps on the wire (1 = strictly one request at a time,
+   * what every stub accepts). Deeper only for stubs known to read packets back to back and to
+   * ack every one of them (QEMU's gdbstub, measured): replies are then matched to requests by
+   * the stub's `+`/`-` sequence. Other requests never share the wire.
+   */
+  pipelineDepth?: number;
   log?: (line: string) => void;
 }
 
@@ -112,11 +134,21 @@ const MAX_RETRANSMITS = 3;
 const ACK_BYTE = Buffer.from('+');
 /** QEMU answers at most 0x800 bytes per `m`; keep writes to the same size. */
 export const MAX_MEMORY_CHUNK = 0x800;
+/** The depth used for the QEMU we launched ourselves (measured: 64 KiB reads gain little past 4). */
+export const QEMU_PIPELINE_DEPTH = 4;
+/** Upper bound for `pipelineDepth` (QEMU's socket buffer easily holds this many small requests). */
+export const MAX_PIPELINE_DEPTH = 16;
+
+const ERROR_REPLY = /^E[0-9a-fA-F]{2}$/;
 
 export class RspClient extends EventEmitter<RspClientEvents> {
   private readonly decoder = new RspDecoder();
   private readonly queue: PendingRequest[] = [];
-  private current: PendingRequest | undefined;
+  /** Sent and not yet answered, in order of first transmission. */
+  private readonly inFlight: PendingRequest[] = [];
+  /** Transmissions the stub has not acked yet, in wire order (a retransmission goes last). */
+  private readonly unacked: PendingRequest[] = [];
+  readonly pipelineDepth: number;
   private closedReason: string | undefined;
   private runningFlag = false;
   private features = new Map<string, string>();
@@ -127,6 +159,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
   private constructor(private readonly socket: net.Socket, options: RspClientOptions) {
     super();
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.pipelineDepth = Math.max(1, Math.min(MAX_PIPELINE_DEPTH, Math.floor(options.pipelineDepth ?? 1)));
     this.log = options.log ?? (() => undefined);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.onClose(`connection error: ${err.message}`));
@@ -175,14 +208,25 @@ export class RspClient extends EventEmitter<RspClientEvents> {
 
   private onEvent(ev: RspEvent): void {
     switch (ev.type) {
-      case 'ack':
+      case 'ack': {
+        const r = this.unacked.shift();
+        if (!r) return;
+        // The stub replies to a packet before it acks the next one: an earlier acked request
+        // still waiting here means its reply went missing, and the next reply is not its own.
+        if (this.inFlight.length > 1 && this.inFlight.some((x) => x.accepted && !x.abandoned)) {
+          this.abandonInFlight(`the reply to an earlier packet went missing (the stub acked ${r.packet.slice(0, 40)})`);
+        }
+        r.accepted = true;
         return;
+      }
       case 'nack': {
-        const cur = this.current;
-        if (cur?.started && cur.retransmits < MAX_RETRANSMITS) {
-          cur.retransmits++;
-          this.emit('protocolError', `target asked for a retransmit of ${cur.packet.slice(0, 40)}`);
-          this.write(cur.frame);
+        // The stub rejects packets in the order we sent them and goes on with the next one, so
+        // the nack is for the oldest unacked transmission; it is resent behind the others.
+        const r = this.unacked.shift() ?? (this.inFlight.length === 1 ? this.inFlight[0] : undefined);
+        if (r && !r.abandoned && r.retransmits < MAX_RETRANSMITS) {
+          r.retransmits++;
+          this.emit('protocolError', `target asked for a retransmit of ${r.packet.slice(0, 40)}`);
+          this.transmit(r);
         }
         return;
       }
@@ -191,8 +235,13 @@ export class RspClient extends EventEmitter<RspClientEvents> {
         return;
       case 'error':
         this.emit('protocolError', ev.error);
+        if (ev.lost && this.inFlight.length > 1) this.abandonInFlight(`reply stream lost step (${ev.error})`);
         return;
       case 'badPacket':
+        if (this.inFlight.length > 1 || this.inFlight[0]?.pipelined) {
+          this.resendForBadReply(ev.error);
+          return;
+        }
         this.emit('protocolError', `bad packet (${ev.error}); asked for a retransmit`);
         this.write(Buffer.from('-'));
         return;
@@ -207,8 +256,41 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     }
   }
 
+  /**
+   * A corrupt reply to a pipelined read: `-` would make QEMU resend its *latest* reply, not this
+   * one (measured), or nothing at all once our late `+` for an earlier reply has cleared it; so
+   * the read it answers (the acked one) is asked again instead: pipelined requests are reads.
+   */
+  private resendForBadReply(error: string): void {
+    if (this.inFlight.some((x) => x.abandoned)) return; // their timers clean up
+    const r = this.inFlight.length === 1 ? this.inFlight[0] : this.inFlight.find((x) => x.accepted);
+    if (!r || r.retransmits >= MAX_RETRANSMITS) {
+      this.abandonInFlight(`bad reply with several reads outstanding (${error})`);
+      return;
+    }
+    r.retransmits++;
+    this.emit('protocolError', `bad packet (${error}); asked again for ${r.packet.slice(0, 40)}`);
+    this.transmit(r);
+  }
+
+  /** The stream lost step: fail every request on the wire now; their late replies are dropped
+   *  and nothing new is sent until each one is answered or timed out. */
+  private abandonInFlight(reason: string): void {
+    for (const r of this.inFlight) {
+      if (r.abandoned) continue;
+      r.abandoned = true;
+      r.reject(new RspError(`${r.packet.split(/[,:;]/)[0].slice(0, 40)} failed: ${reason}`, 'desync'));
+    }
+  }
+
+  /** The request the next reply answers: the one the stub acked last, else the oldest. */
+  private replyTarget(): PendingRequest | undefined {
+    if (this.inFlight.length <= 1) return this.inFlight[0];
+    return this.inFlight.find((r) => r.accepted) ?? this.inFlight[0];
+  }
+
   private onPacket(payload: string): void {
-    const cur = this.current;
+    const cur = this.replyTarget();
     if (cur?.collectOutput && payload.startsWith('O') && payload !== 'OK') {
       try {
         cur.output.push(hexToBuffer(payload.slice(1)).toString('latin1'));
@@ -218,7 +300,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
       this.restartTimer(cur);
       return;
     }
-    if (isStopPayload(payload) && !(cur?.expectsStop)) {
+    if (!(cur?.expectsStop) && isStopPayload(payload)) {
       this.runningFlag = false;
       const stop = parseStopReply(payload)!;
       this.emit('stop', stop);
@@ -267,11 +349,11 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     this.closedReason = reason;
     this.runningFlag = false;
     const err = new RspError(reason, 'closed');
-    const all = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
-    this.current = undefined;
+    const all = [...this.inFlight.splice(0), ...this.queue.splice(0)];
+    this.unacked.length = 0;
     for (const r of all) {
       if (r.timer) clearTimeout(r.timer);
-      r.reject(err);
+      if (!r.abandoned) r.reject(err);
     }
     this.socket.destroy();
     this.emit('close', reason);
@@ -281,33 +363,50 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     if (r.timer) clearTimeout(r.timer);
     r.timer = setTimeout(() => {
       for (const ev of this.decoder.reset()) this.onEvent(ev);
-      this.finish(r, new RspError(`no reply to ${r.packet.split(/[:;]/)[0].slice(0, 40)} within ${r.timeoutMs} ms`, 'timeout'));
+      const what = r.packet.split(/[:;]/)[0].slice(0, 40);
+      // A reply went missing: with others on the wire, which reply is whose is unknown now.
+      if (this.inFlight.length > 1) this.abandonInFlight(`no reply to ${what} within ${r.timeoutMs} ms`);
+      this.finish(r, new RspError(`no reply to ${what} within ${r.timeoutMs} ms`, 'timeout'));
     }, r.timeoutMs);
   }
 
   private finish(r: PendingRequest, err: Error | undefined, reply?: string): void {
     if (r.timer) clearTimeout(r.timer);
-    if (this.current === r) this.current = undefined;
-    if (err) r.reject(err);
+    removeFrom(this.inFlight, r);
+    removeFrom(this.unacked, r);
+    if (r.abandoned) {
+      // already rejected
+    } else if (err) r.reject(err);
     else if (r.collectOutput) r.resolve(reply === 'OK' ? r.output.join('') : reply!);
     else r.resolve(reply!);
     this.pump();
   }
 
+  private transmit(r: PendingRequest): void {
+    r.accepted = false;
+    this.unacked.push(r);
+    this.write(r.frame);
+  }
+
+  /** Sends the next queued request; pipelined reads join other pipelined reads up to the depth. */
   private pump(): void {
-    if (this.current || this.closed) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.current = next;
-    next.started = true;
-    this.write(next.frame);
-    this.restartTimer(next);
+    while (!this.closed && this.queue.length > 0) {
+      const next = this.queue[0];
+      const head = this.inFlight[0];
+      if (head && (head.abandoned || !head.pipelined || !next.pipelined || this.inFlight.length >= this.pipelineDepth)) return;
+      if (head && this.inFlight.some((r) => r.abandoned)) return;
+      this.queue.shift();
+      this.inFlight.push(next);
+      next.started = true;
+      this.transmit(next);
+      this.restartTimer(next);
+    }
   }
 
   // ---- requests ----
 
   /** Sends one packet and resolves with the reply payload (text, RLE/escapes undone). */
-  request(packet: string | Buffer, opts: { timeoutMs?: number; expectsStop?: boolean; collectOutput?: boolean } = {}): Promise<string> {
+  request(packet: string | Buffer, opts: { timeoutMs?: number; expectsStop?: boolean; collectOutput?: boolean; pipelined?: boolean } = {}): Promise<string> {
     if (this.closed) return Promise.reject(new RspError(this.closedReason!, 'closed'));
     const text = typeof packet === 'string' ? packet : packet.toString('latin1');
     if (this.runningFlag) {
@@ -328,6 +427,9 @@ export class RspClient extends EventEmitter<RspClientEvents> {
         timeoutMs: opts.timeoutMs ?? this.timeoutMs,
         retransmits: 0,
         started: false,
+        pipelined: (opts.pipelined ?? false) && !opts.expectsStop && !opts.collectOutput,
+        accepted: false,
+        abandoned: false,
       });
       this.pump();
     });
@@ -336,7 +438,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
   /** Like `request` but rejects on `E NN` and on an empty (unsupported) reply. */
   async command(packet: string, opts: { timeoutMs?: number } = {}): Promise<string> {
     const reply = await this.request(packet, opts);
-    if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new RspError(`${packet.split(/[,:]/)[0]} failed: error ${reply}`, reply);
+    if (ERROR_REPLY.test(reply)) throw new RspError(`${packet.split(/[,:]/)[0]} failed: error ${reply}`, reply);
     if (reply === '' ) throw new RspError(`${packet.split(/[,:;]/)[0]} is not supported by the target`, 'unsupported');
     return reply;
   }
@@ -358,7 +460,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
 
   /** Resolves once no request is outstanding. */
   private idle(): Promise<void> {
-    if (!this.current && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight.length === 0 && this.queue.length === 0) return Promise.resolve();
     return this.request('qC', { timeoutMs: this.timeoutMs }).then(
       () => undefined,
       () => undefined,
@@ -453,30 +555,55 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     await this.command(`P${regnum.toString(16)}=${value.toString('hex')}`);
   }
 
-  /** Reads memory in ≤ 0x800-byte `m` packets; stops at the first unreadable chunk. */
+  /**
+   * Reads memory in ≤ 0x800-byte `m` packets, up to `pipelineDepth` of them on the wire, hex
+   * decoded straight into one buffer. An error reply (E14: unmapped) ends the pipelining: the
+   * chunk is halved until the readable prefix is found, one request at a time, so the result is
+   * the readable prefix plus an error. Timeouts and a closed connection reject.
+   */
   async readMemory(address: bigint, length: number): Promise<{ data: Buffer; error?: string }> {
-    const parts: Buffer[] = [];
-    let done = 0;
-    let n = Math.min(MAX_MEMORY_CHUNK, length);
-    while (done < length) {
-      n = Math.min(n, length - done);
-      const a = address + BigInt(done);
-      const reply = await this.request(`m${a.toString(16)},${n.toString(16)}`);
-      if (/^E[0-9a-fA-F]{2}$/.test(reply) || reply === '') {
-        // Find the readable prefix of a chunk that crosses into unreadable memory.
-        if (n > 1 && reply !== '') {
-          n = Math.ceil(n / 2);
-          continue;
-        }
-        return { data: Buffer.concat(parts), error: `cannot read memory at 0x${a.toString(16)}: ${reply || 'unsupported'}` };
+    const out = Buffer.allocUnsafe(length);
+    const window: { offset: number; size: number; reply: Promise<string> }[] = [];
+    let issued = 0;
+    let chunk = MAX_MEMORY_CHUNK;
+    let depth = this.pipelineDepth;
+    const issue = (): void => {
+      while (window.length < depth && issued < length) {
+        const size = Math.min(chunk, length - issued);
+        const reply = this.request(`m${(address + BigInt(issued)).toString(16)},${size.toString(16)}`, { pipelined: depth > 1 });
+        reply.catch(() => undefined); // awaited below unless the window is dropped
+        window.push({ offset: issued, size, reply });
+        issued += size;
       }
-      const chunk = hexToBuffer(reply);
-      parts.push(chunk);
-      done += chunk.length;
-      if (chunk.length === 0) break;
-      if (chunk.length < n) return { data: Buffer.concat(parts), error: `short read at 0x${(a + BigInt(chunk.length)).toString(16)}` };
+    };
+    issue();
+    while (window.length > 0) {
+      const { offset, size, reply: pending } = window.shift()!;
+      const reply = await pending;
+      if (reply.length === 2 * size) {
+        issue(); // keep the stub busy while this one is decoded
+        if (out.write(reply, offset, size, 'hex') !== size) throw new RspError(`bad reply to m: not hex: ${reply.slice(0, 40)}`);
+        continue;
+      }
+      const at = address + BigInt(offset);
+      if (ERROR_REPLY.test(reply) && size > 1) {
+        // Find the readable prefix of a chunk that crosses into unreadable memory; the replies
+        // still on the wire are for addresses past it and are ignored.
+        window.length = 0;
+        issued = offset;
+        chunk = Math.ceil(size / 2);
+        depth = 1;
+        issue();
+        continue;
+      }
+      if (ERROR_REPLY.test(reply) || reply === '') {
+        return { data: out.subarray(0, offset), error: `cannot read memory at 0x${at.toString(16)}: ${reply || 'unsupported'}` };
+      }
+      const got = reply.length % 2 === 0 && reply.length < 2 * size ? out.write(reply, offset, 'hex') : -1;
+      if (got * 2 !== reply.length) throw new RspError(`bad reply to m${at.toString(16)},${size.toString(16)}: ${reply.slice(0, 40)}`);
+      return { data: out.subarray(0, offset + got), error: `short read at 0x${(at + BigInt(got)).toString(16)}` };
     }
-    return { data: Buffer.concat(parts) };
+    return { data: out };
   }
 
   /** Writes memory in ≤ 0x800-byte `M` packets. */
