@@ -26,7 +26,7 @@ import {
 } from '../target/target';
 import { parseGdbConfig, DEFAULT_SECTION_BASES, type GdbConfig } from './gdbConfig';
 import { QemuProcess } from './qemuLauncher';
-import { RspClient, describeEndpoint, type RspEndpoint } from './rspClient';
+import { RspClient, describeEndpoint, QEMU_PIPELINE_DEPTH, type RspEndpoint } from './rspClient';
 import { X86Machine, type BreakpointKind, type HookContext, type MachineStop } from './x86Execution';
 import {
   parseTargetDescription,
@@ -196,7 +196,9 @@ export class GdbTarget extends TargetEmitter implements Target {
       endpoint = c.target;
     }
     try {
-      this.client = await RspClient.connect(endpoint, { timeoutMs: c.common.timeoutMs, log: (l) => this.host.log(l) });
+      // Pipelined memory reads only where they are known to work: the QEMU we started.
+      const pipelineDepth = c.request === 'launch' ? QEMU_PIPELINE_DEPTH : 1;
+      this.client = await RspClient.connect(endpoint, { timeoutMs: c.common.timeoutMs, pipelineDepth, log: (l) => this.host.log(l) });
     } catch (err) {
       await this.qemu?.dispose();
       throw new ConfigError(`gdb-remote: ${(err as Error).message}`);
