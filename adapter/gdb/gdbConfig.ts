@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../target/target';
 import { BOOT_MEDIA, type BootMedia, type ConsoleKind } from './qemuLauncher';
-import { parseEndpoint, type RspEndpoint } from './rspClient';
+import { MAX_PIPELINE_DEPTH, parseEndpoint, type RspEndpoint } from './rspClient';
 import { DEFAULT_IPXE_KERNEL, parseIscsiConfig, type IscsiBootConfig } from '../ibft/iscsiBoot';
 
 export interface GdbLaunchConfig {
@@ -36,6 +36,8 @@ export interface GdbCommonConfig {
   sectionBases: Map<string, bigint[]>;
   /** Request timeout for the stub. */
   timeoutMs: number;
+  /** `memoryReadPipeline`: m packets on the wire at once; undefined = 4 for launch, 1 for attach. */
+  memoryReadPipeline?: number;
 }
 
 export type GdbConfig = GdbLaunchConfig | GdbAttachConfig;
@@ -95,12 +97,17 @@ export function parseGdbConfig(config: Record<string, unknown>, cwd: string): Gd
   if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 100 || timeout > 600000)) {
     throw new ConfigError('gdb-remote: "timeoutMs" must be a number of milliseconds between 100 and 600000');
   }
+  const pipeline = config.memoryReadPipeline;
+  if (pipeline !== undefined && (typeof pipeline !== 'number' || !Number.isInteger(pipeline) || pipeline < 1 || pipeline > MAX_PIPELINE_DEPTH)) {
+    throw new ConfigError(`gdb-remote: "memoryReadPipeline" must be a whole number from 1 (one request at a time, any gdbstub) to ${MAX_PIPELINE_DEPTH} (got ${JSON.stringify(pipeline)})`);
+  }
   const common: GdbCommonConfig = {
     program: programPath,
     stopOnEntry: bool(config, 'stopOnEntry', false),
     stopOnReset: bool(config, 'stopOnReset', false),
     sectionBases: parseSectionBases(config.sectionBases),
     timeoutMs: (timeout as number | undefined) ?? 5000,
+    memoryReadPipeline: pipeline as number | undefined,
   };
   if (request === 'attach') {
     const target = str(config, 'target');

@@ -196,8 +196,9 @@ export class GdbTarget extends TargetEmitter implements Target {
       endpoint = c.target;
     }
     try {
-      // Pipelined memory reads only where they are known to work: the QEMU we started.
-      const pipelineDepth = c.request === 'launch' ? QEMU_PIPELINE_DEPTH : 1;
+      // Pipelined memory reads only where they are known to work (the QEMU we started) unless
+      // launch.json says otherwise.
+      const pipelineDepth = c.common.memoryReadPipeline ?? (c.request === 'launch' ? QEMU_PIPELINE_DEPTH : 1);
       this.client = await RspClient.connect(endpoint, { timeoutMs: c.common.timeoutMs, pipelineDepth, log: (l) => this.host.log(l) });
     } catch (err) {
       await this.qemu?.dispose();

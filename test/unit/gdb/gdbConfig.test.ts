@@ -31,6 +31,13 @@ test('attach: host:port or a socket path', () => {
   if (c.request === 'attach') assert.deepEqual(c.target, { host: 'localhost', port: 1234 });
 });
 
+test('memoryReadPipeline: absent means the default for the request (the target picks 4 for launch, 1 for attach); 1-16 kept', () => {
+  assert.equal(parseGdbConfig({ request: 'launch', image: 'boot.img' }, dir).common.memoryReadPipeline, undefined);
+  assert.equal(parseGdbConfig({ request: 'attach', target: ':1234' }, dir).common.memoryReadPipeline, undefined);
+  assert.equal(parseGdbConfig({ request: 'attach', target: ':1234', memoryReadPipeline: 4 }, dir).common.memoryReadPipeline, 4);
+  assert.equal(parseGdbConfig({ request: 'launch', image: 'boot.img', memoryReadPipeline: 1 }, dir).common.memoryReadPipeline, 1);
+});
+
 test('mistakes become ConfigErrors that name the attribute', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ request: 'launch' }, /set "image"/],
@@ -45,6 +52,10 @@ test('mistakes become ConfigErrors that name the attribute', () => {
     [{ request: 'attach', target: 'what?' }, /neither host:port nor a Unix socket path/],
     [{ request: 'debug' }, /"request" must be "launch" or "attach"/],
     [{ request: 'launch', image: 'boot.img', program: 'missing.elf' }, /"program" .* does not exist/],
+    [{ request: 'launch', image: 'boot.img', memoryReadPipeline: 0 }, /"memoryReadPipeline" must be a whole number from 1 .* to 16 \(got 0\)/],
+    [{ request: 'attach', target: ':1234', memoryReadPipeline: 2.5 }, /"memoryReadPipeline" must be a whole number/],
+    [{ request: 'attach', target: ':1234', memoryReadPipeline: '4' }, /"memoryReadPipeline" must be a whole number .*got "4"/],
+    [{ request: 'attach', target: ':1234', memoryReadPipeline: 17 }, /"memoryReadPipeline" must be a whole number/],
   ];
   for (const [cfg, re] of cases) {
     assert.throws(() => parseGdbConfig(cfg, dir), (err: unknown) => err instanceof ConfigError && re.test(err.message), JSON.stringify(cfg));
