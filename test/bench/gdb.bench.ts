@@ -5,7 +5,8 @@
 //   `s` + `g` (the stop's register read serves stackTrace/scopes/variables), so the note also
 //   gives the DAP transport floor: an empty request's round trip (`threads`) times the 4 requests;
 // - the same round trip at the Target API (what the session calls) vs raw `s`+`g` on the same socket;
-// - readMemory of 64 KiB vs raw max-size (0x800) `m` reads on the same socket.
+// - readMemory of 64 KiB vs raw max-size (0x800) `m` reads on the same socket, one at a time (what
+//   gdb does); ours pipelines them on the QEMU it launched (see RspClient pipelineDepth).
 // - F5 to stopped-on-entry vs QEMU spawn to gdbstub port open.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -240,7 +241,11 @@ export const benchmarks: Benchmark[] = [
           }
         }
         const mbps = (ms: number): number => 0x10000 / 1e6 / (ms / 1000);
-        return { value: mbps(median(api)), baseline: mbps(median(raw)), note: `median of ${api.length} reads each` };
+        return {
+          value: mbps(median(api)),
+          baseline: mbps(median(raw)),
+          note: `median of ${api.length} reads each; ours keeps ${client.pipelineDepth} m packets on the wire (launch default), the baseline one at a time`,
+        };
       } finally {
         await s.close();
         bs.cleanup();
