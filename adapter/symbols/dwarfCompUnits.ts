@@ -7,6 +7,7 @@ import { ByteReader, FormatError } from './byteReader';
 import { DW_FORM, readForm, StringSections, UnitEncoding } from './dwarfForms';
 
 const DW_AT = { name: 0x03, stmt_list: 0x10, comp_dir: 0x1b } as const;
+const WANTED = new Set<number>([DW_AT.name, DW_AT.stmt_list, DW_AT.comp_dir]);
 const DW_UT = { compile: 0x01, type: 0x02, partial: 0x03, skeleton: 0x04, split_compile: 0x05, split_type: 0x06 } as const;
 
 export interface CompUnitInfo {
@@ -90,6 +91,10 @@ export function readCompUnits(info: Buffer, abbrev: Buffer | undefined, strs: St
       const code = u.uleb('abbrev code');
       if (code !== 0 && (unitType === DW_UT.compile || unitType === DW_UT.partial || unitType === DW_UT.skeleton)) {
         for (const a of findAbbrev(abbrev, abbrevOffset, code)) {
+          if (!WANTED.has(a.attr) && (a.form === DW_FORM.strp || a.form === DW_FORM.line_strp)) {
+            u.skip(offsetSize, 'string offset'); // producer and the like: not worth decoding
+            continue;
+          }
           const v = readForm(u, a.form, enc, strs, a.implicitConst);
           if (a.attr === DW_AT.name && typeof v === 'string') unit.name = v;
           else if (a.attr === DW_AT.comp_dir && typeof v === 'string') unit.compDir = v;

@@ -132,7 +132,8 @@ interface LineHeader {
   lineBase: number;
   lineRange: number;
   opcodeBase: number;
-  standardOpcodeLengths: number[];
+  /** Offset in .debug_line of standard_opcode_lengths[1] (operand counts of opcodes 1..opcodeBase-1). */
+  opcodeLengthsAt: number;
   dirs: string[];
   files: RawFileEntry[];
   programStart: number;
@@ -184,8 +185,8 @@ function readHeader(r: ByteReader, unitStart: number, strs: StringSections): Lin
   const lineRange = h.u8('line_range');
   const opcodeBase = h.u8('opcode_base');
   if (lineRange === 0) throw new FormatError(`.debug_line: line_range 0 in unit at 0x${unitStart.toString(16)}`);
-  const standardOpcodeLengths: number[] = [0];
-  for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(h.u8('standard_opcode_lengths'));
+  const opcodeLengthsAt = h.pos;
+  if (opcodeBase > 0) h.skip(opcodeBase - 1, 'standard_opcode_lengths');
   const enc: UnitEncoding = { version, offsetSize, addressSize };
   const dirs: string[] = [];
   const files: RawFileEntry[] = [];
@@ -206,7 +207,7 @@ function readHeader(r: ByteReader, unitStart: number, strs: StringSections): Lin
       files.push({ name, dir });
     }
   }
-  return { version, enc, minInstLength, defaultIsStmt, lineBase, lineRange, opcodeBase, standardOpcodeLengths, dirs, files, programStart, end };
+  return { version, enc, minInstLength, defaultIsStmt, lineBase, lineRange, opcodeBase, opcodeLengthsAt, dirs, files, programStart, end };
 }
 
 interface UnitProgram {
@@ -357,13 +358,13 @@ interface SpecialOpcodeTable {
   addrAdvance: Int32Array;
   lineAdvance: Int32Array;
 }
-const specialOpcodeTables = new Map<string, SpecialOpcodeTable>();
+const specialOpcodeTables = new Map<number, SpecialOpcodeTable>();
 
 /** Address and line advance of every special opcode, computed once per distinct header (all the
  *  units of one compiler share it). Int32: small-integer arithmetic, no heap numbers while the
  *  decoder still runs in the interpreter. */
 function specialOpcodeTable(opcodeBase: number, lineBase: number, lineRange: number, minInstLength: number): SpecialOpcodeTable {
-  const key = `${opcodeBase},${lineBase},${lineRange},${minInstLength}`;
+  const key = opcodeBase + 256 * (lineBase + 128 + 256 * (lineRange + 256 * minInstLength)); // all bytes
   let t = specialOpcodeTables.get(key);
   if (!t) {
     t = { addrAdvance: new Int32Array(256), lineAdvance: new Int32Array(256) };
@@ -416,6 +417,10 @@ function runCommonOps(
   let n = st.row;
   let stmt = st.stmt;
   let fileId = st.fileId;
+  // File ids and flags change rarely: rows [fileFrom, n) and [stmtFrom, n) get theirs in one
+  // fill() when the value changes or the run ends, which leaves two stores per row, not four.
+  let fileFrom = n;
+  let stmtFrom = n;
   scan: while (pos < end) {
     const op = buf[pos];
     if (op >= opcodeBase) {
@@ -423,6 +428,8 @@ function runCommonOps(
       line += lineAdvance[op];
     } else if (op !== 1 /* copy */) {
       if (op === 6 /* negate_stmt */) {
+        if (stmtFrom < n) gArr.fill(stmt, stmtFrom, n);
+        stmtFrom = n;
         stmt ^= 1 /* ROW_IS_STMT */;
         pos++;
         continue;
@@ -455,7 +462,11 @@ function runCommonOps(
       } else if (op === 4 /* set_file */) {
         const id = fileIdOf[v];
         if (id === undefined || id < 0) break; // unknown index: runProgram names it
-        fileId = id;
+        if (id !== fileId) {
+          if (fileFrom < n) fArr.fill(fileId, fileFrom, n);
+          fileFrom = n;
+          fileId = id;
+        }
         st.file = v;
       } else if (op === 0) {
         // Extended opcode: only set_discriminator (and the empty one) is common enough for here.
@@ -467,11 +478,11 @@ function runCommonOps(
     }
     aArr[n] = address;
     lArr[n] = line;
-    fArr[n] = fileId;
-    gArr[n] = stmt;
     n++;
     pos++;
   }
+  fArr.fill(fileId, fileFrom, n);
+  gArr.fill(stmt, stmtFrom, n);
   st.address = address;
   st.line = line;
   st.row = n;
@@ -512,7 +523,7 @@ function warmUp(addresses: Float64Array | Uint32Array, runs: number): void {
   const lines = new Uint32Array(64);
   const files = new Uint32Array(64);
   const flags = new Uint8Array(64);
-  const fileIdOf = [-1, 0];
+  const fileIdOf = [-1, 1]; // WARM_UP's set_file 1 changes the file id
   for (let i = done; i < runs; i++) {
     for (const prog of [WARM_UP, WARM_UP_TRUNCATED]) {
       runCommonOps(prog, 0, prog.length, 13, addrAdvance, lineAdvance, 17, 1, fileIdOf, new MachineState(), scratch, lines, files, flags);
@@ -634,8 +645,9 @@ function runProgram(
             st.fileId = fileIdFor(1, fileIdOf, resolveFile);
             st.stmt = initialStmt;
           } else if (sub === DW_LNE.set_address) {
-            const r = new ByteReader(buf, pos + 1, next, `.debug_line program at 0x${h.programStart.toString(16)}`);
-            st.address = r.address(len - 1, 'DW_LNE_set_address operand');
+            st.address = len === 5 // the usual 4-byte address, read without a ByteReader
+              ? (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16)) + buf[pos + 4] * 0x1000000
+              : new ByteReader(buf, pos + 1, next, `.debug_line program at 0x${h.programStart.toString(16)}`).address(len - 1, 'DW_LNE_set_address operand');
             const sec = sectionAt.get(pos + 1);
             if (sec !== undefined) seqSection = sec;
           } else if (sub === DW_LNE.define_file) {
@@ -650,7 +662,7 @@ function runProgram(
         }
         default: {
           // set_isa and opcodes this reader does not know: skip their ULEB operands.
-          const count = h.standardOpcodeLengths[op] ?? 0;
+          const count = op < h.opcodeBase ? buf[h.opcodeLengthsAt + op - 1] : 0;
           for (let i = 0; i < count; i++) pos = readUleb(buf, pos, end, h, 'standard opcode operand', operand);
         }
       }
