@@ -57,7 +57,9 @@ export class LineRows {
    *  a million rows are decoded), Float64Array otherwise (see ByteReader.i64Number). */
   address: Float64Array | Uint32Array;
   line: Uint32Array;
-  file: Uint32Array;
+  /** Ids into LineTables.files: Uint16Array while there are at most 65536 files (again fewer
+   *  page faults), widened to Uint32Array by fitFileIds() when a program has more. */
+  file: Uint16Array | Uint32Array;
   flags: Uint8Array;
 
   /** `capacity`: expected rows (a program emits at most one row per byte, so its size bounds it).
@@ -66,8 +68,18 @@ export class LineRows {
     const n = Math.max(16, Math.min(capacity, 1 << 22));
     this.address = narrowAddresses ? new Uint32Array(n) : new Float64Array(n);
     this.line = new Uint32Array(n);
-    this.file = new Uint32Array(n);
+    this.file = new Uint16Array(n);
     this.flags = new Uint8Array(n);
+  }
+
+  /** Makes `file` wide enough for ids below `fileCount` and returns it. */
+  fitFileIds(fileCount: number): Uint16Array | Uint32Array {
+    if (fileCount > 0x10000 && this.file instanceof Uint16Array) {
+      const f = new Uint32Array(this.file.length);
+      f.set(this.file); // all of it: a decoder may be writing rows past `count`
+      this.file = f;
+    }
+    return this.file;
   }
 
   /** Makes room for at least `n` rows. */
@@ -83,7 +95,9 @@ export class LineRows {
     a.set(this.address.subarray(0, used));
     this.address = a;
     const l = new Uint32Array(n); l.set(this.line.subarray(0, used)); this.line = l;
-    const f = new Uint32Array(n); f.set(this.file.subarray(0, used)); this.file = f;
+    const f = this.file instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
+    f.set(this.file.subarray(0, used));
+    this.file = f;
     const g = new Uint8Array(n); g.set(this.flags.subarray(0, used)); this.flags = g;
   }
 }
@@ -410,7 +424,7 @@ class MachineState {
 function runCommonOps(
   buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Int32Array, lineAdvance: Int32Array,
   constAddPc: number, minInstLength: number, fileIdOf: number[], st: MachineState,
-  aArr: Float64Array | Uint32Array, lArr: Uint32Array, fArr: Uint32Array, gArr: Uint8Array,
+  aArr: Float64Array | Uint32Array, lArr: Uint32Array, fArr: Uint16Array | Uint32Array, gArr: Uint8Array,
 ): number {
   let address = st.address;
   let line = st.line;
@@ -521,7 +535,7 @@ function warmUp(addresses: Float64Array | Uint32Array, runs: number): void {
   const { addrAdvance, lineAdvance } = specialOpcodeTable(13, -5, 14, 1);
   const scratch = addresses instanceof Uint32Array ? new Uint32Array(64) : new Float64Array(64);
   const lines = new Uint32Array(64);
-  const files = new Uint32Array(64);
+  const files = new Uint16Array(64); // the usual kind (see LineRows.file)
   const flags = new Uint8Array(64);
   const fileIdOf = [-1, 1]; // WARM_UP's set_file 1 changes the file id
   for (let i = done; i < runs; i++) {
@@ -588,7 +602,6 @@ function runProgram(
   rows.reserve(rows.count + (end - pos) + 1);
   const aArr = rows.address;
   const lArr = rows.line;
-  const fArr = rows.file;
   const gArr = rows.flags;
   warmUp(aArr, FEEDBACK_RUNS);
 
@@ -596,6 +609,8 @@ function runProgram(
   st.row = rows.count;
   st.stmt = initialStmt;
   st.fileId = fileIdFor(1, fileIdOf, resolveFile);
+  // Ids of 65536 and up need the wide file column: checked again wherever a file id may be added.
+  let fArr = rows.fitFileIds(out.files.length);
   let seqFirstRow = st.row;
   let seqSection = -1;
   const operand = { value: 0, sign: 0 };
@@ -617,6 +632,7 @@ function runProgram(
           pos = readUleb(buf, pos, end, h, 'set_file operand', operand);
           st.file = operand.value;
           st.fileId = fileIdFor(st.file, fileIdOf, resolveFile);
+          fArr = rows.fitFileIds(out.files.length); // "<unknown file N>" may have been added
           break;
         case DW_LNS.fixed_advance_pc:
           if (pos + 2 > end) throw truncated(h, 'fixed_advance_pc operand', pos);
@@ -643,6 +659,7 @@ function runProgram(
             st.line = 1;
             st.file = 1;
             st.fileId = fileIdFor(1, fileIdOf, resolveFile);
+            fArr = rows.fitFileIds(out.files.length);
             st.stmt = initialStmt;
           } else if (sub === DW_LNE.set_address) {
             st.address = len === 5 // the usual 4-byte address, read without a ByteReader
@@ -656,6 +673,7 @@ function runProgram(
             const dir = r.uleb('directory index');
             fileIdOf.push(resolveFile({ name, dir }));
             st.fileId = fileIdFor(st.file, fileIdOf, resolveFile);
+            fArr = rows.fitFileIds(out.files.length);
           }
           pos = next; // also skips set_discriminator and unknown extended opcodes
           break;
