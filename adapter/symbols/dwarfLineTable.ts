@@ -416,10 +416,9 @@ class MachineState {
  * it stopped: at the end, at an opcode it leaves to runProgram (other extended opcodes,
  * fixed_advance_pc, unknown ones, a set_file to an unknown index), or at an operand that runs
  * past the end (runProgram then reports it). Kept small on purpose: in a fresh process this is
- * the code the JIT compiles first (twice: on-stack replacement, then the normal entry), and
- * that compile time, on a background thread, counts in the CPU time as much as the decoding;
- * opcodes are literals because a property load from a table that a not-yet-taken branch has
- * never run makes the optimised code bail out.
+ * the code the JIT compiles first (see primeLineDecoder), and that compile time, on a background
+ * thread, counts in the CPU time like the decoding; opcodes are literals because a property load
+ * from a table that a not-yet-taken branch has never run makes the optimised code bail out.
  */
 function runCommonOps(
   buf: Buffer, pos: number, end: number, opcodeBase: number, addrAdvance: Int32Array, lineAdvance: Int32Array,
@@ -436,11 +435,20 @@ function runCommonOps(
   let fileFrom = n;
   let stmtFrom = n;
   scan: while (pos < end) {
-    const op = buf[pos];
+    let op = buf[pos];
     if (op >= opcodeBase) {
-      address += addrAdvance[op];
-      line += lineAdvance[op];
-    } else if (op !== 1 /* copy */) {
+      // A run of special opcodes: nearly every byte of a program, so a loop of its own.
+      do {
+        address += addrAdvance[op];
+        line += lineAdvance[op];
+        aArr[n] = address;
+        lArr[n] = line;
+        n++;
+        pos++;
+      } while (pos < end && (op = buf[pos]) >= opcodeBase);
+      continue;
+    }
+    if (op !== 1 /* copy */) {
       if (op === 6 /* negate_stmt */) {
         if (stmtFrom < n) gArr.fill(stmt, stmtFrom, n);
         stmtFrom = n;
