@@ -140,6 +140,8 @@ export const QEMU_PIPELINE_DEPTH = 4;
 export const MAX_PIPELINE_DEPTH = 16;
 
 const ERROR_REPLY = /^E[0-9a-fA-F]{2}$/;
+/** readMemory's first buffer; larger reads grow it as the data arrives. */
+const INITIAL_READ_BUFFER = 1 << 20;
 
 export class RspClient extends EventEmitter<RspClientEvents> {
   private readonly decoder = new RspDecoder();
@@ -562,7 +564,17 @@ export class RspClient extends EventEmitter<RspClientEvents> {
    * the readable prefix plus an error. Timeouts and a closed connection reject.
    */
   async readMemory(address: bigint, length: number): Promise<{ data: Buffer; error?: string }> {
-    const out = Buffer.allocUnsafe(length);
+    length = Math.floor(length);
+    if (!(length > 0)) return { data: Buffer.alloc(0) }; // 0, negative, NaN: nothing to read
+    // Grown as replies arrive, so an absurd count (a DAP client may ask for 4 GiB) costs memory
+    // only for what the target really returns.
+    let out = Buffer.allocUnsafe(Math.min(length, INITIAL_READ_BUFFER));
+    const room = (end: number): void => {
+      if (end <= out.length) return;
+      const bigger = Buffer.allocUnsafe(Math.min(length, Math.max(end, out.length * 2)));
+      out.copy(bigger);
+      out = bigger;
+    };
     const window: { offset: number; size: number; reply: Promise<string> }[] = [];
     let issued = 0;
     let chunk = MAX_MEMORY_CHUNK;
@@ -582,6 +594,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
       const reply = await pending;
       if (reply.length === 2 * size) {
         issue(); // keep the stub busy while this one is decoded
+        room(offset + size);
         if (out.write(reply, offset, size, 'hex') !== size) throw new RspError(`bad reply to m: not hex: ${reply.slice(0, 40)}`);
         continue;
       }
@@ -599,11 +612,12 @@ export class RspClient extends EventEmitter<RspClientEvents> {
       if (ERROR_REPLY.test(reply) || reply === '') {
         return { data: out.subarray(0, offset), error: `cannot read memory at 0x${at.toString(16)}: ${reply || 'unsupported'}` };
       }
+      room(offset + size);
       const got = reply.length % 2 === 0 && reply.length < 2 * size ? out.write(reply, offset, 'hex') : -1;
       if (got * 2 !== reply.length) throw new RspError(`bad reply to m${at.toString(16)},${size.toString(16)}: ${reply.slice(0, 40)}`);
       return { data: out.subarray(0, offset + got), error: `short read at 0x${(at + BigInt(got)).toString(16)}` };
     }
-    return { data: out };
+    return { data: out.subarray(0, length) };
   }
 
   /** Writes memory in ≤ 0x800-byte `M` packets. */

@@ -50,6 +50,7 @@ class QemuLikeStub {
   constructor(private readonly limit: number, private readonly faults: Faults = {}) {
     this.server = net.createServer((sock) => {
       this.socket = sock;
+      sock.setNoDelay(true); // `+` and the reply are separate writes, as in QEMU
       const dec = new RspDecoder();
       sock.on('data', (d: Buffer) => {
         this.wire += d.toString('latin1');
@@ -207,12 +208,32 @@ test('the last reply of a pipelined read lost: a timeout, then the client carrie
   }, 200);
 });
 
+test('odd counts: 0, negative and NaN read nothing; a 4 GiB count reads up to the hole without a 4 GiB buffer', async () => {
+  await withQemuLikeStub(0x3100, {}, 4, async (client, stub) => {
+    for (const n of [0, -5, NaN]) assert.deepEqual(await client.readMemory(0x1000n, n), { data: Buffer.alloc(0) });
+    assert.equal(stub.received.length, 0);
+    const r = await client.readMemory(0x1000n, 2 ** 32 - 1);
+    assert.deepEqual(r.data, expected(0x1000, 0x2100, 0x3100));
+    assert.equal(r.error, 'cannot read memory at 0x3100: E14');
+    assert.ok(r.data.buffer.byteLength <= 1 << 20, `buffer of ${r.data.buffer.byteLength} bytes`);
+    // Fractional counts are rounded down rather than sent as m1000,1.8.
+    assert.equal((await client.readMemory(0x1000n, 1.5)).data.length, 1);
+    assert.equal(stub.received[stub.received.length - 1], 'm1000,1');
+  });
+  // Past the first 1 MiB the buffer grows; the bytes before and after the growth stay right.
+  await withQemuLikeStub(0x200000, {}, 8, async (client) => {
+    const r = await client.readMemory(0x10n, 0x101234);
+    assert.equal(r.error, undefined);
+    assert.ok(r.data.equals(expected(0x10, 0x101234, 0x200000)));
+  });
+});
+
 test('fuzz (seeded): nacks, corrupted replies and holes at random; every depth returns what depth 1 would', async () => {
   const rnd = prng(0x5eed0122);
   let nacks = 0;
   let corruptions = 0;
   let holes = 0;
-  for (let round = 0; round < 40; round++) {
+  for (let round = 0; round < 150; round++) {
     const depth = 1 + Math.floor(rnd() * 8);
     const address = Math.floor(rnd() * 0x3000);
     const length = 1 + Math.floor(rnd() * 0x3800);
