@@ -395,8 +395,11 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     while (!this.closed && this.queue.length > 0) {
       const next = this.queue[0];
       const head = this.inFlight[0];
-      if (head && (head.abandoned || !head.pipelined || !next.pipelined || this.inFlight.length >= this.pipelineDepth)) return;
-      if (head && this.inFlight.some((r) => r.abandoned)) return;
+      if (head) {
+        // Only reads join reads, up to the depth, and nothing joins a stream that lost step.
+        if (!head.pipelined || !next.pipelined || this.inFlight.length >= this.pipelineDepth) return;
+        if (this.inFlight.some((r) => r.abandoned)) return;
+      }
       this.queue.shift();
       this.inFlight.push(next);
       next.started = true;

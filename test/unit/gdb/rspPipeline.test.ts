@@ -32,6 +32,10 @@ interface Faults {
   drop?(payload: string, seen: number): boolean;
   /** Handle nothing until this many packets have arrived (proves they were on the wire together). */
   holdUntil?: number;
+  /** Send the reply without its `#cs` tail (cut short on the way). */
+  truncate?(payload: string, seen: number): boolean;
+  /** Reply with this payload instead of the real one. */
+  replace?(payload: string): string | undefined;
 }
 
 class QemuLikeStub {
@@ -88,9 +92,11 @@ class QemuLikeStub {
     this.received.push(payload);
     sock.write('+');
     if (this.faults.drop?.(payload, seen)) return;
-    const frame = encodePacket(this.reply(payload));
+    const frame = encodePacket(this.faults.replace?.(payload) ?? this.reply(payload));
     this.lastPacket = frame;
-    if (this.faults.corrupt?.(payload, seen)) {
+    if (this.faults.truncate?.(payload, seen)) {
+      sock.write(frame.subarray(0, frame.length - 3));
+    } else if (this.faults.corrupt?.(payload, seen)) {
       const bad = Buffer.from(frame);
       bad[bad.length - 1] = bad[bad.length - 1] === 0x30 ? 0x31 : 0x30;
       sock.write(bad);
@@ -201,6 +207,15 @@ test('a reply that never comes fails the read (seen at the next ack); late repli
   }, 200);
 });
 
+test('a reply cut short in the middle of a pipelined read fails the read at once; the client recovers', async () => {
+  await withQemuLikeStub(0x100000, { truncate: (p, seen) => p === 'm800,800' && seen === 0 }, 4, async (client) => {
+    const t0 = Date.now();
+    await assert.rejects(client.readMemory(0n, 0x2000), /m800 failed: reply stream lost step \(truncated packet/);
+    assert.ok(Date.now() - t0 < 150, 'not by the timeout');
+    assert.deepEqual((await client.readMemory(0n, 0x2000)).data, expected(0, 0x2000, 0x100000));
+  }, 200);
+});
+
 test('the last reply of a pipelined read lost: a timeout, then the client carries on', async () => {
   await withQemuLikeStub(0x100000, { drop: (p, seen) => p === 'm1800,800' && seen === 0 }, 4, async (client) => {
     await assert.rejects(client.readMemory(0n, 0x2000), /no reply to m1800,800 within 200 ms/);
@@ -225,6 +240,26 @@ test('odd counts: 0, negative and NaN read nothing; a 4 GiB count reads up to th
     const r = await client.readMemory(0x10n, 0x101234);
     assert.equal(r.error, undefined);
     assert.ok(r.data.equals(expected(0x10, 0x101234, 0x200000)));
+  });
+});
+
+test('malformed m replies mid-pipeline: clear errors, and the connection stays in step', async () => {
+  const cases: [string, RegExp][] = [
+    ['zz'.repeat(0x800), /bad reply to m: not hex: zzzz/],
+    ['abc', /bad reply to m800,800: abc/],
+    ['ab'.repeat(0x801), /bad reply to m800,800: abab/],
+  ];
+  for (const [bad, re] of cases) {
+    await withQemuLikeStub(0x100000, { replace: (p) => (p === 'm800,800' ? bad : undefined) }, 4, async (client) => {
+      await assert.rejects(client.readMemory(0n, 0x2000), re);
+      assert.equal(await client.request('qC'), 'QCp01.01');
+    });
+  }
+  // A short but well-formed reply ends the read there, as a partial read.
+  await withQemuLikeStub(0x100000, { replace: (p) => (p === 'm800,800' ? '0102' : undefined) }, 4, async (client) => {
+    const r = await client.readMemory(0n, 0x2000);
+    assert.deepEqual(r.data, Buffer.concat([expected(0, 0x800, 0x100000), Buffer.from([1, 2])]));
+    assert.equal(r.error, 'short read at 0x802');
   });
 });
 
