@@ -1,7 +1,8 @@
 // Pipelined memory reads against real QEMU, through a loopback proxy that records (and on request
-// corrupts) the bytes each way: QEMU takes back-to-back `m` packets, acks every one, answers in
-// order; a nack from QEMU and a reply corrupted on the way are both recovered; a read that runs
-// into unmapped memory gives exactly what a one-at-a-time read gives.
+// corrupts or drops) the bytes each way: QEMU takes back-to-back `m` packets, acks every one,
+// answers in order; a nack from QEMU and a reply corrupted on the way are both recovered; a lost
+// reply fails the read and the connection carries on; a read that runs into unmapped memory gives
+// exactly what a one-at-a-time read gives.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -77,10 +78,10 @@ class Proxy {
   }
 }
 
-async function withClient(depth: number, body: (c: RspClient, p: Proxy) => Promise<void>, rewriteUp?: (d: Buffer) => Buffer, rewriteDown?: (d: Buffer) => Buffer): Promise<void> {
+async function withClient(depth: number, body: (c: RspClient, p: Proxy) => Promise<void>, rewriteUp?: (d: Buffer) => Buffer, rewriteDown?: (d: Buffer) => Buffer, timeoutMs = 5000): Promise<void> {
   const proxy = new Proxy(qemu.port, rewriteUp, rewriteDown);
   await proxy.listen();
-  const client = await RspClient.connect({ host: '127.0.0.1', port: proxy.port }, { pipelineDepth: depth, timeoutMs: 5000 });
+  const client = await RspClient.connect({ host: '127.0.0.1', port: proxy.port }, { pipelineDepth: depth, timeoutMs });
   try {
     await client.handshake();
     await body(client, proxy);
@@ -193,6 +194,64 @@ test('a reply corrupted on the way while reads are pipelined is asked for again;
     assert.equal(sent.split('$m').length - 1, 9, '8 chunks and one asked again');
     assert.ok(!sent.includes('-'), 'no nack: QEMU would resend its latest reply instead');
   }, undefined, corruptReply);
+});
+
+/** Drops the `which`-th packet (counting from when `armed()` turns true) from QEMU's byte stream. */
+function replyDropper(which: number, armed: () => boolean): { rewrite: (d: Buffer) => Buffer; dropped: () => boolean } {
+  let seen = 0;
+  let state: 'pass' | 'drop' | 'cs' | 'done' = 'pass';
+  let csLeft = 0;
+  return {
+    dropped: () => state === 'done',
+    rewrite(d: Buffer): Buffer {
+      if (!armed() || state === 'done') return d;
+      const keep: number[] = [];
+      for (const b of d) {
+        if (state === 'pass') {
+          if (b === 0x24 && ++seen === which) state = 'drop';
+          else keep.push(b);
+        } else if (state === 'drop') {
+          if (b === 0x23) {
+            state = 'cs';
+            csLeft = 2;
+          }
+        } else if (state === 'cs') {
+          if (--csLeft === 0) state = 'done';
+        } else {
+          keep.push(b);
+        }
+      }
+      return Buffer.from(keep);
+    },
+  };
+}
+
+test('a reply lost on the way in the middle: the read fails at the next ack, not by a timeout; then reads work again', { skip, timeout: 30000 }, async () => {
+  let armed = false;
+  const dropper = replyDropper(2, () => armed);
+  await withClient(4, async (c) => {
+    const want = await c.readMemory(BIOS, 0x4000);
+    armed = true;
+    const t0 = Date.now();
+    await assert.rejects(c.readMemory(BIOS, 0x4000), /mf0800 failed: the reply to an earlier packet went missing/);
+    assert.ok(dropper.dropped());
+    assert.ok(Date.now() - t0 < 1000, 'not by the timeout');
+    const again = await c.readMemory(BIOS, 0x4000);
+    assert.ok(again.data.equals(want.data));
+  }, undefined, dropper.rewrite, 1500);
+});
+
+test('the last reply of a pipelined read lost on the way: a timeout, then reads work again', { skip, timeout: 30000 }, async () => {
+  let armed = false;
+  const dropper = replyDropper(8, () => armed);
+  await withClient(4, async (c) => {
+    const want = await c.readMemory(BIOS, 0x4000);
+    armed = true;
+    await assert.rejects(c.readMemory(BIOS, 0x4000), /no reply to mf3800,800 within 500 ms/);
+    assert.ok(dropper.dropped());
+    const again = await c.readMemory(BIOS, 0x4000);
+    assert.ok(again.data.equals(want.data));
+  }, undefined, dropper.rewrite, 500);
 });
 
 test('the debugger pipelines on the QEMU it launched; attach stays at 1 unless memoryReadPipeline says otherwise', { skip, timeout: 60000 }, async () => {
