@@ -1,12 +1,15 @@
 /**
- * Debugging on the VS Code side: runs dist/adapter.js as the debug adapter for both debug types,
+ * Debugging on the VS Code side: runs dist/adapter.js as the debug adapter for both debug types
+ * (inline in the extension host or as its own process, per debugger: ADAPTER_HOST_BY_TYPE),
  * refuses to debug in untrusted folders (debugging starts QEMU and opens serial ports), shows the
  * KD link state in the status bar and the adapter's trace in the output channel.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-export const DEBUG_TYPES = ['gdb-remote', 'windows-kd'] as const;
+import { adapterHostFor, DEBUG_TYPES } from './adapterHost';
+
+export { DEBUG_TYPES };
 
 export const UNTRUSTED_MESSAGE =
   'BootDbg does not debug in an untrusted folder: debugging starts QEMU and opens serial ports as configured in launch.json. Trust the folder (Manage Workspace Trust) to debug; boot.ini, .vmx and transcript support keep working.';
@@ -28,16 +31,32 @@ const LINK_STATE_TEXT: Record<LinkStateBody['state'], { icon: string; text: stri
 /** Which link the status bar speaks of, by debug type. */
 const LINK_NAME: Record<string, string> = { 'windows-kd': 'KD', 'gdb-remote': 'QEMU gdbstub' };
 
+/** What dist/adapter.js exports when required (see adapter/main.ts). */
+interface AdapterModule {
+  createInlineSession(cwd?: string): vscode.DebugAdapter;
+}
+
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  private adapterModule: AdapterModule | undefined;
+
   constructor(private readonly context: vscode.ExtensionContext) {}
 
-  createDebugAdapterDescriptor(): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
+  createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
     if (!vscode.workspace.isTrusted) throw new Error(UNTRUSTED_MESSAGE);
     const adapter = path.join(this.context.extensionPath, 'dist', 'adapter.js');
+    const setting = vscode.workspace.getConfiguration('bootdbg').get<string>('debugAdapter.host', 'auto');
+    const cwd = session.workspaceFolder?.uri.scheme === 'file' ? session.workspaceFolder.uri.fsPath : undefined;
+    if (adapterHostFor(session.type, setting) === 'extensionHost') {
+      // Loaded on the first debug session only, so activation does not pay for the adapter bundle.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      this.adapterModule ??= require(adapter) as AdapterModule;
+      return new vscode.DebugAdapterInlineImplementation(this.adapterModule.createInlineSession(cwd));
+    }
     // The extension host's own runtime runs the adapter: Electron's (as Node) in desktop VS Code,
     // Node in code-server. A separate process keeps a crash or a hung port away from the editor.
     return new vscode.DebugAdapterExecutable(process.execPath, [adapter], {
       env: { ELECTRON_RUN_AS_NODE: '1' },
+      cwd,
     });
   }
 }

@@ -208,6 +208,12 @@ export class GdbTarget extends TargetEmitter implements Target {
     client.on('protocolError', (msg) => this.host.log(`rsp: ${msg}`));
     client.on('console', (text) => this.output('stdout', text));
     const { targetXml } = await client.handshake();
+    // Launched or attached, the stub may be QEMU system emulation, which never waits for acks.
+    const qemuVersion = await client.qemuSystemVersion();
+    if (qemuVersion) {
+      client.acksRideOnNextWrite = true;
+      this.host.log(`stub: QEMU ${qemuVersion.split(/\s/)[0]} system emulation (acks ride on the next packet)`);
+    }
     let defs = parseTargetDescription(targetXml);
     if (defs.length === 0) defs = fallbackRegisterDefs();
     this.machine = new X86Machine(client, defs, { disassemble: this.decode, log: (l) => this.host.log(l) });
@@ -805,11 +811,15 @@ export class GdbTarget extends TargetEmitter implements Target {
     for (const g of GENERAL_REGISTERS) {
       if (!r.has(g.name)) continue;
       const v = r.u32(g.name);
-      const children: TargetVariable[] = [{ name: g.low16, value: `0x${hex(v & 0xffff, 4)}`, editable: true, evaluateName: `$${g.low16}` }];
-      if (g.bytes) {
-        children.push({ name: g.bytes[0], value: `0x${hex((v >>> 8) & 0xff, 2)}`, editable: true, evaluateName: `$${g.bytes[0]}` });
-        children.push({ name: g.bytes[1], value: `0x${hex(v & 0xff, 2)}`, editable: true, evaluateName: `$${g.bytes[1]}` });
-      }
+      // Children are built when expanded: the Registers scope is fetched at every step.
+      const children = async (): Promise<TargetVariable[]> => {
+        const out: TargetVariable[] = [{ name: g.low16, value: `0x${hex(v & 0xffff, 4)}`, editable: true, evaluateName: `$${g.low16}` }];
+        if (g.bytes) {
+          out.push({ name: g.bytes[0], value: `0x${hex((v >>> 8) & 0xff, 2)}`, editable: true, evaluateName: `$${g.bytes[0]}` });
+          out.push({ name: g.bytes[1], value: `0x${hex(v & 0xff, 2)}`, editable: true, evaluateName: `$${g.bytes[1]}` });
+        }
+        return out;
+      };
       vars.push({ name: g.name, value: `0x${hex(v, 8)}`, children, editable: true, evaluateName: `$${g.name}` });
     }
     for (const s of SEGMENT_REGISTERS) {
@@ -842,10 +852,10 @@ export class GdbTarget extends TargetEmitter implements Target {
       if (r.has(b)) vars.push({ name: b, value: `0x${hex(r.u32(b), 8)}`, editable: true, evaluateName: `$${b}`, memoryReference: r.big(b) });
     }
     const eflags = r.u32('eflags');
-    vars.push({ name: 'eflags', value: `0x${hex(eflags, 8)} [ ${summarizeFlags(eflags, EFLAGS_FIELDS)} ]`, editable: true, evaluateName: '$eflags', children: this.flagChildren('eflags', eflags, EFLAGS_FIELDS) });
+    vars.push({ name: 'eflags', value: `0x${hex(eflags, 8)} [ ${summarizeFlags(eflags, EFLAGS_FIELDS)} ]`, editable: true, evaluateName: '$eflags', children: async () => this.flagChildren('eflags', eflags, EFLAGS_FIELDS) });
     if (r.has('cr0')) {
       const cr0 = r.u32('cr0');
-      vars.push({ name: 'cr0', value: `0x${hex(cr0, 8)} [ ${summarizeFlags(cr0, CR0_FIELDS)} ]`, editable: true, evaluateName: '$cr0', children: this.flagChildren('cr0', cr0, CR0_FIELDS) });
+      vars.push({ name: 'cr0', value: `0x${hex(cr0, 8)} [ ${summarizeFlags(cr0, CR0_FIELDS)} ]`, editable: true, evaluateName: '$cr0', children: async () => this.flagChildren('cr0', cr0, CR0_FIELDS) });
     }
     for (const n of ['cr2', 'cr3', 'cr4', 'efer']) if (r.has(n)) vars.push({ name: n, value: `0x${hex(r.u32(n), 8)}`, editable: true, evaluateName: `$${n}` });
     return vars;

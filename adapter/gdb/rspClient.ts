@@ -46,11 +46,15 @@ export interface StopReply {
   /** For watchpoint stops: the kind and the linear address accessed. */
   watch?: { kind: 'watch' | 'rwatch' | 'awatch'; address: bigint };
   raw: string;
+  /** The `g` reply, when the resume asked for it (`resume(…, { readRegisters: true })`): sent the
+   *  moment the stop arrived, in the same turn, so the stub answers while we handle the stop. */
+  registers?: Promise<Buffer>;
 }
 
+const STOP_KIND_BY_LETTER: Readonly<Record<string, StopReply['kind']>> = { T: 'signal', S: 'signal', W: 'exited', X: 'killed' };
+
 export function parseStopReply(payload: string): StopReply | undefined {
-  const kindByLetter: Record<string, StopReply['kind']> = { T: 'signal', S: 'signal', W: 'exited', X: 'killed' };
-  const kind = kindByLetter[payload[0]];
+  const kind = STOP_KIND_BY_LETTER[payload[0]];
   if (!kind || !/^[0-9a-fA-F]{2}/.test(payload.slice(1, 3))) return undefined;
   const reply: StopReply = { kind, code: parseInt(payload.slice(1, 3), 16), info: {}, raw: payload };
   if (payload[0] === 'T') {
@@ -68,11 +72,12 @@ export function parseStopReply(payload: string): StopReply | undefined {
   return reply;
 }
 
-function isStopPayload(p: string): boolean {
-  // Cheap first-letter test: this runs on every reply (memory reads are hex digits).
+/** The stop reply in a payload, if it is one. Cheap first-letter test first: this runs on every
+ *  reply (memory reads are hex digits). */
+function stopReplyIn(p: string): StopReply | undefined {
   const c = p.charCodeAt(0);
-  if (c !== 0x54 && c !== 0x53 && c !== 0x57 && c !== 0x58) return false; // T S W X
-  return parseStopReply(p) !== undefined;
+  if (c !== 0x54 && c !== 0x53 && c !== 0x57 && c !== 0x58) return undefined; // T S W X
+  return parseStopReply(p);
 }
 
 function removeFrom<T>(list: T[], item: T): void {
@@ -249,7 +254,7 @@ export class RspClient extends EventEmitter<RspClientEvents> {
         return;
       case 'packet':
         this.ackPending = true;
-        if (!this.ackFlushScheduled) {
+        if (!this.ackFlushScheduled && !this.acksRideOnNextWrite) {
           this.ackFlushScheduled = true;
           setImmediate(() => this.flushAck());
         }
@@ -302,9 +307,14 @@ export class RspClient extends EventEmitter<RspClientEvents> {
       this.restartTimer(cur);
       return;
     }
-    if (!(cur?.expectsStop) && isStopPayload(payload)) {
+    const stop = cur?.expectsStop ? undefined : stopReplyIn(payload);
+    if (stop) {
       this.runningFlag = false;
-      const stop = parseStopReply(payload)!;
+      if (this.readRegistersAtStop && stop.kind === 'signal' && !cur) {
+        stop.registers = this.readRegisters();
+        stop.registers.catch(() => undefined); // whoever awaits it sees the error
+      }
+      this.readRegistersAtStop = false;
       this.emit('stop', stop);
       return;
     }
@@ -331,6 +341,15 @@ export class RspClient extends EventEmitter<RspClientEvents> {
    */
   private ackPending = false;
   private ackFlushScheduled = false;
+
+  /**
+   * For stubs known never to wait for our `+` (QEMU's system-emulation gdbstub sends a packet and
+   * moves on; only its user-mode build waits): the ack always rides on our next write. After a
+   * stop reply and the register read that follows, the next write may be seconds away, and an
+   * ack on its own costs a write and a wake-up of the stub for nothing. Set by whoever identified
+   * the stub (GdbTarget, from `monitor info version`).
+   */
+  acksRideOnNextWrite = false;
 
   private flushAck(): void {
     this.ackFlushScheduled = false;
@@ -448,15 +467,19 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     return reply;
   }
 
-  /** Sends a resume packet (`c`, `s`, `vCont;…`); the stop comes as a `stop` event. */
-  async resume(packet: string): Promise<void> {
+  /** Sends a resume packet (`c`, `s`, `vCont;…`); the stop comes as a `stop` event. With
+   *  `readRegisters`, a `g` goes out the moment the stop arrives (StopReply.registers). */
+  async resume(packet: string, opts: { readRegisters?: boolean } = {}): Promise<void> {
     if (this.closed) throw new RspError(this.closedReason!, 'closed');
     if (this.runningFlag) throw new RspError('the target is already running', 'running');
     // Wait for earlier requests so their replies are not mistaken for the stop.
     await this.idle();
     this.runningFlag = true;
+    this.readRegistersAtStop = opts.readRegisters === true;
     this.write(encodePacket(packet));
   }
+
+  private readRegistersAtStop = false;
 
   /** Sends 0x03. QEMU answers with `T02` only if the VM was running. */
   interrupt(): void {
@@ -545,6 +568,17 @@ export class RspClient extends EventEmitter<RspClientEvents> {
     const reply = await this.request(`qRcmd,${textToHex(cmd)}`, { collectOutput: true, timeoutMs });
     if (/^E[0-9a-fA-F]{2}$/.test(reply)) throw new RspError(`monitor ${cmd} failed: ${reply}`, reply);
     return reply;
+  }
+
+  /** QEMU's version when the stub is QEMU system emulation (its monitor answers `info version`
+   *  with e.g. "7.2.22Debian …"); undefined for any other stub (no qRcmd, or other output). */
+  async qemuSystemVersion(): Promise<string | undefined> {
+    try {
+      const text = (await this.monitor('info version', 2000)).trim();
+      return /^\d+\.\d+\.\d+/.test(text) ? text : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async readRegisters(): Promise<Buffer> {

@@ -152,8 +152,8 @@ export class X86Machine extends EventEmitter<MachineEvents> {
   // ---- state ----
 
   /** Reads `g` (and `info registers` when CS.base cannot be derived from the selector). */
-  async refresh(forceInfo = false): Promise<CpuSnapshot> {
-    const regs = new RegisterFile(this.registerDefs, await this.client.readRegisters());
+  async refresh(forceInfo = false, registers?: Promise<Buffer>): Promise<CpuSnapshot> {
+    const regs = new RegisterFile(this.registerDefs, await (registers ?? this.client.readRegisters()));
     let info: InfoRegisters | undefined;
     if (forceInfo || needsSegmentInfo(regs, this.snap)) info = await this.fetchInfo();
     else this.infoCache = undefined;
@@ -345,7 +345,7 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       p.inserted = false;
     }
     try {
-      await this.client.resume('s');
+      await this.client.resume('s', { readRegisters: true });
       let stop = await this.client.waitForStop(this.stepTimeoutMs);
       let stuck = false;
       if (!stop) {
@@ -366,7 +366,7 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       const before = this.requireStopped('step');
       const { stop, stuck } = await this.rawStep();
       if (this.exitedBy(stop)) return;
-      const snap = await this.refresh();
+      const snap = await this.refresh(false, stop.registers);
       await this.trackCall(before, snap);
       await this.runHooksAt(snap);
       const notes = stuck ? [`the step did not finish within ${this.stepTimeoutMs} ms (the CPU waits in hlt?); interrupted`] : [];
@@ -432,7 +432,7 @@ export class X86Machine extends EventEmitter<MachineEvents> {
           stop = (await this.rawStep()).stop;
         }
         if (this.exitedBy(stop)) return;
-        const after = await this.refresh();
+        const after = await this.refresh(false, stop.registers);
         const userHere = this.ownersAt('sw', after.linearPc).some((id) => id >= 0);
         if (stop.watch || userHere || (stop.kind === 'signal' && stop.code === 2)) {
           this.pauseRequested = false;
@@ -504,7 +504,7 @@ export class X86Machine extends EventEmitter<MachineEvents> {
       if (atBreakpoint) {
         const { stop } = await this.rawStep();
         if (this.exitedBy(stop)) return;
-        const snap = await this.refresh();
+        const snap = await this.refresh(false, stop.registers);
         await this.trackCall(before, snap);
         const userBpHere = this.ownersAt('sw', snap.linearPc).length > 0;
         if (stop.watch || userBpHere) {

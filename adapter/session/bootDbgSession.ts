@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import {
   BreakpointEvent,
   ContinuedEvent,
+  DebugSession,
   Event,
   ExitedEvent,
   InitializedEvent,
-  LoggingDebugSession,
   ModuleEvent,
   OutputEvent,
   ProgressEndEvent,
@@ -41,7 +41,10 @@ export type TargetFactoryFn = (config: Record<string, unknown>, host: TargetHost
 /** Exception filters offered before any target exists (the union of both debuggers'). */
 const DEFAULT_EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [];
 
-export class BootDbgSession extends LoggingDebugSession {
+// DebugSession, not LoggingDebugSession: the logging variant JSON-stringifies every outgoing message
+// for a log we never enable, and installs SIGINT/SIGTERM handlers that exit the process, which
+// must not happen when the session runs inline in the extension host.
+export class BootDbgSession extends DebugSession {
   private target: Target | undefined;
   private readonly variables = new VariableStore();
   private lastException: ExceptionDetails | undefined;
@@ -185,6 +188,13 @@ export class BootDbgSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** Inline in the extension host, VS Code disposes the session when the debug session ends:
+   *  nothing the target owns (QEMU, sockets, a serial port) may outlive it. */
+  override dispose(): void {
+    void this.shutdownTarget();
+    super.dispose();
+  }
+
   /** Stops whatever the target owns (QEMU, sockets) when the adapter process is going away. */
   async shutdownTarget(): Promise<void> {
     const t = this.target;
@@ -227,7 +237,15 @@ export class BootDbgSession extends LoggingDebugSession {
     t.on('progressEnd', (p) => {
       if (this.clientSupportsProgress) this.sendEvent(new ProgressEndEvent(p.id, p.message));
     });
-    t.on('linkState', (s) => this.sendEvent(new Event('bootdbg.linkState', s)));
+    // Targets report the link state at every stop; the status bar only needs changes (a step
+    // is stopped → stopped, and each message costs the stepping round trip).
+    let lastLink = '';
+    t.on('linkState', (s) => {
+      const key = `${s.state}\u0000${s.detail ?? ''}`;
+      if (key === lastLink) return;
+      lastLink = key;
+      this.sendEvent(new Event('bootdbg.linkState', s));
+    });
     t.on('exited', (e) => this.sendEvent(new ExitedEvent(e.exitCode)));
     t.on('terminated', (e) => {
       this.sendEvent(new OutputEvent(`${e.reason}\n`, 'console'));
