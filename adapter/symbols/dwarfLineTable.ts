@@ -112,16 +112,25 @@ export interface LineTables {
   errors: string[];
 }
 
-const WINDOWS_ABSOLUTE = /^[A-Za-z]:[\\/]|^\\\\/;
+/** `C:\` or `C:/` (drive), or `\\` (UNC). Character tests, not a regular expression: this runs
+ *  for every file of every unit at open, while the regexp engine is still cold. */
+function isWindowsAbsolute(p: string): boolean {
+  if (p.length < 2) return false;
+  const c0 = p.charCodeAt(0);
+  if (c0 === 0x5c /* \ */) return p.charCodeAt(1) === 0x5c;
+  const letter = c0 | 0x20;
+  const c2 = p.charCodeAt(2);
+  return letter >= 0x61 && letter <= 0x7a && p.charCodeAt(1) === 0x3a /* : */ && (c2 === 0x5c || c2 === 0x2f /* / */);
+}
 
 export function isAbsolutePath(p: string): boolean {
-  return p.startsWith('/') || WINDOWS_ABSOLUTE.test(p);
+  return p.charCodeAt(0) === 0x2f /* / */ || isWindowsAbsolute(p);
 }
 
 /** `dir/name`, normalised; `name` wins when absolute. Windows paths keep their separators. */
 export function joinPath(dir: string | undefined, name: string): string {
-  if (isAbsolutePath(name) || !dir) return WINDOWS_ABSOLUTE.test(name) ? name : normalizePosix(name);
-  if (WINDOWS_ABSOLUTE.test(dir)) return `${dir.replace(/[\\/]+$/, '')}\\${name}`;
+  if (isAbsolutePath(name) || !dir) return isWindowsAbsolute(name) ? name : normalizePosix(name);
+  if (isWindowsAbsolute(dir)) return `${dir.replace(/[\\/]+$/, '')}\\${name}`;
   return normalizePosix(`${dir}/${name}`);
 }
 
