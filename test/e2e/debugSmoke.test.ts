@@ -35,6 +35,12 @@ function callOffset(elf: string, fn: string): number {
   return parseInt(m[1], 16);
 }
 
+/** Node processes running the installed extension's adapter bundle as their own process. */
+function adapterProcesses(): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((l) => /[\\/]dist[\\/]adapter\.js(\s|$)/.test(l) && !l.includes('qemu-system'));
+}
+
 function qemuFor(dir: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
   return ps.split('\n').filter((l) => l.includes('qemu-system') && l.includes(dir));
@@ -53,6 +59,8 @@ test('F9 in prefix.S, start the demo launch, continue to the breakpoint, stop: n
   await wb.screenshot('debug-smoke-entry');
   assert.match(entry, /paused/i);
   assert.ok(qemuFor(workspace).length > 0, 'QEMU runs the workspace image');
+  // gdb-remote's adapter runs inline in the extension host (bootdbg.debugAdapter.host: auto).
+  assert.deepEqual(adapterProcesses(), [], 'no separate adapter process for gdb-remote');
 
   await wb.page.keyboard.press('F5');
   const atLine = await waitFor(async () => ((await wb.topStackFrameLine()) === line ? line : undefined), 30000, `the top stack frame on prefix.S:${line}`);
@@ -95,6 +103,8 @@ test('the demo windows-kd attach shows a simulated iSCSI boot in the Debug Conso
       throw new Error(`${err.message}; simulator output: ${simOut}`);
     });
     assert.match(text, /IscsiBP: Target 10\.0\.2\.2:3260/);
+    // windows-kd keeps its adapter (and the serial-port binding) in a process of its own.
+    assert.equal(adapterProcesses().length, 1, 'one adapter process for the windows-kd session');
     assert.match(await wb.statusBarText(), /KD: .*tcp:127\.0\.0\.1:50001/);
     await wb.screenshot('debug-smoke-kd');
     await wb.page.keyboard.press('Shift+F5');
