@@ -4,7 +4,7 @@
  * only the CU DIE knows; this is the whole reason the line reader looks at .debug_info.
  */
 import { ByteReader, FormatError } from './byteReader';
-import { DW_FORM, readForm, StringSections, UnitEncoding } from './dwarfForms';
+import { DW_FORM, formSize, readForm, StringSections, UnitEncoding } from './dwarfForms';
 
 const DW_AT = { name: 0x03, stmt_list: 0x10, comp_dir: 0x1b } as const;
 const WANTED = new Set<number>([DW_AT.name, DW_AT.stmt_list, DW_AT.comp_dir]);
@@ -91,8 +91,9 @@ export function readCompUnits(info: Buffer, abbrev: Buffer | undefined, strs: St
       const code = u.uleb('abbrev code');
       if (code !== 0 && (unitType === DW_UT.compile || unitType === DW_UT.partial || unitType === DW_UT.skeleton)) {
         for (const a of findAbbrev(abbrev, abbrevOffset, code)) {
-          if (!WANTED.has(a.attr) && (a.form === DW_FORM.strp || a.form === DW_FORM.line_strp)) {
-            u.skip(offsetSize, 'string offset'); // producer and the like: not worth decoding
+          const size = WANTED.has(a.attr) ? undefined : formSize(a.form, enc);
+          if (size !== undefined) {
+            u.skip(size, 'attribute'); // producer, low_pc and the like: not worth decoding
             continue;
           }
           const v = readForm(u, a.form, enc, strs, a.implicitConst);

@@ -86,5 +86,14 @@ export function readForm(r: ByteReader, form: number, enc: UnitEncoding, strs: S
     return b;
   }
   if (size === 3) return r.u16('3-byte form') + r.u8('3-byte form') * 0x10000;
-  return size === 0 ? 1 : r.uN(size, `form 0x${form.toString(16)}`);
+  return size === 0 ? 1 : r.uN(size, 'fixed-size form');
+}
+
+/** Byte size of a value of `form` when it does not depend on the data (undefined otherwise):
+ *  lets a reader skip attributes it does not need without decoding them. */
+export function formSize(form: number, enc: UnitEncoding): number | undefined {
+  if (form === DW_FORM.addr) return enc.addressSize;
+  if (OFFSET_FORMS.has(form)) return enc.offsetSize;
+  if (form === DW_FORM.ref_addr) return enc.version <= 2 ? enc.addressSize : enc.offsetSize;
+  return FIXED_SIZE[form];
 }
