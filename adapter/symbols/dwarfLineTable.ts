@@ -352,7 +352,8 @@ export class LineTableReader {
     return true;
   }
 
-  decodeAll(): void {
+  /** Decodes every unit not decoded yet; false when there was none. */
+  decodeAll(): boolean {
     // Size the row store once for everything (a row per program byte bounds it): growing it unit
     // by unit would allocate, page-fault and copy the rows about twice over.
     let bound = this.tables.rows.count;
@@ -364,7 +365,9 @@ export class LineTableReader {
     // decoder (see primeLineDecoder) before the first row: when it is late, rows are decoded by
     // the interpreter and the decoder gets compiled a second time (on-stack replacement).
     this.tables.rows.touch(this.tables.rows.count, bound);
-    for (let i = 0; i < this.programs.length; i++) this.decode(i);
+    let decoded = false;
+    for (let i = 0; i < this.programs.length; i++) if (this.decode(i)) decoded = true;
+    return decoded;
   }
 }
 
@@ -576,14 +579,19 @@ function warmUp(addresses: Float64Array | Uint32Array, runs: number): void {
   }
 }
 
+/** Below this .debug_line size the interpreter decodes everything in less time than priming costs. */
+const PRIME_MIN_BYTES = 64 * 1024;
+
 /**
- * Call before opening a large .debug_line that will be decoded in full: warms the decoder up far
- * enough that V8 compiles it right away, on a background thread, while the caller reads the
- * headers; the rows are then decoded by optimised code from the first one, and the decoder is
- * compiled once instead of twice (on-stack replacement, then the normal entry). Costs about a
- * millisecond; a lazy reader that decodes a unit or two is better off without it.
+ * Call before opening a .debug_line of `size` bytes that will be decoded in full: when it is
+ * large, warms the decoder up far enough that V8 compiles it right away, on a background
+ * thread, while the caller reads the headers; the rows are then decoded by optimised code from
+ * the first one, and the decoder is compiled once instead of twice (on-stack replacement, then
+ * the normal entry). Costs about a millisecond; a lazy reader that decodes a unit or two is
+ * better off without it.
  */
-export function primeLineDecoder(narrowAddresses: boolean): void {
+export function primeLineDecoder(narrowAddresses: boolean, size: number): void {
+  if (size < PRIME_MIN_BYTES) return;
   warmUp(narrowAddresses ? new Uint32Array(0) : new Float64Array(0), OPTIMIZE_RUNS);
 }
 

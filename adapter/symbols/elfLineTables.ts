@@ -61,7 +61,7 @@ export function openElfLineTables(elf: ElfFile): ElfLineInfo {
 
 /** Every row of every line program, decoded now (tests and tools). */
 export function readElfLineTables(elf: ElfFile): LineTables {
-  primeLineDecoder(!elf.is64);
+  primeLineDecoder(!elf.is64, elf.section('.debug_line')?.size ?? 0);
   const opened = openElfLineTables(elf);
   const prefix = (e: string): string => (e.startsWith(elf.path) ? e : `${elf.path}: ${e}`);
   if (!opened.reader) return { rows: new LineRows(), sequences: [], files: [], units: [], errors: opened.errors.map(prefix) };

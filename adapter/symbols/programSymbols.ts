@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import * as posixPath from 'node:path/posix';
 import { FormatError } from './byteReader';
-import { LineRows, LineTables, ROW_END_SEQUENCE, ROW_IS_STMT } from './dwarfLineTable';
+import { LineRows, LineTables, primeLineDecoder, ROW_END_SEQUENCE, ROW_IS_STMT } from './dwarfLineTable';
 import { ElfLineInfo, openElfLineTables } from './elfLineTables';
 import { addressKeyToBigInt, bigIntToAddressKey, ElfFile, ElfSection, ElfSymbol, SHF, SHN, SHT, STB, STT } from './elfFile';
 
@@ -130,15 +130,17 @@ export class ProgramSymbols {
     this.isRelocatable = this.elf.isRelocatable;
     this.allocSections = this.elf.sections.filter((s) => (s.flags & SHF.ALLOC) !== 0 && s.size > 0);
     this.sections = this.allocSections.map((s) => ({ name: s.name, address: this.toAddress(s.address), size: s.size }));
+    // Where sections share addresses in a linked file, telling them apart needs every sequence
+    // (resolveSequenceSections), so everything is decoded now; otherwise units are decoded on demand.
+    const decodeEverything = !this.isRelocatable && this.hasOverlappingSections();
+    if (decodeEverything) primeLineDecoder(!this.elf.is64, this.elf.section('.debug_line')?.size ?? 0);
     this.lineInfo = openElfLineTables(this.elf);
     const reader = this.lineInfo.reader;
     this.lines = reader?.tables ?? { rows: new LineRows(), sequences: [], files: [], units: [], errors: [] };
     this.warnings.push(...this.lineInfo.errors.map((e) => this.withPath(e)));
     this.syncWarnings();
     this.hasLineInfo = !!reader && Array.from({ length: reader.unitCount }, (_, u) => reader.hasProgram(u)).some((x) => x);
-    // Where sections share addresses in a linked file, telling them apart needs every sequence
-    // (resolveSequenceSections), so decode everything now; otherwise units are decoded on demand.
-    if (reader && !this.isRelocatable && this.hasOverlappingSections()) this.decodeUnits(Array.from({ length: reader.unitCount }, (_, u) => u));
+    if (decodeEverything) this.decodeAllUnits();
   }
 
   private withPath(e: string): string {
@@ -162,7 +164,16 @@ export class ProgramSymbols {
     if (!reader) return;
     let changed = false;
     for (const u of units) if (reader.decode(u)) changed = true;
-    if (!changed) return;
+    if (changed) this.rowsChanged();
+  }
+
+  /** Decodes every line unit not decoded yet, all at once (LineTableReader.decodeAll). */
+  private decodeAllUnits(): void {
+    if (this.lineInfo.reader?.decodeAll()) this.rowsChanged();
+  }
+
+  /** Indexes over the decoded rows are rebuilt on next use. */
+  private rowsChanged(): void {
     this.syncWarnings();
     this.seqOrder = undefined;
     this.seqStartSorted = undefined;
@@ -304,7 +315,7 @@ export class ProgramSymbols {
 
   /** Resolved paths of all source files that have line rows. */
   sourceFiles(): string[] {
-    if (this.lineInfo.reader) this.decodeUnits(Array.from({ length: this.lineInfo.reader.unitCount }, (_, u) => u));
+    this.decodeAllUnits();
     const used = new Set<number>();
     const rows = this.lines.rows;
     for (let i = 0; i < rows.count; i++) used.add(rows.file[i]);
